@@ -19,6 +19,7 @@ import (
 	"github.com/roam-dev/roam/internal/arn"
 	"github.com/roam-dev/roam/internal/auth"
 	"github.com/roam-dev/roam/internal/httpapi"
+	"github.com/roam-dev/roam/internal/session"
 	"github.com/roam-dev/roam/internal/store"
 )
 
@@ -35,21 +36,24 @@ type Config struct {
 	Authorizer Authorizer
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// Sessions decides CreateSession; nil disables the data plane.
+	Sessions *session.Service
 }
 
 // Handler serves the control plane.
 type Handler struct {
-	store  store.Store
-	scope  arn.Scope
-	authz  Authorizer
-	now    func() time.Time
-	logger *slog.Logger
-	mux    *http.ServeMux
+	store    store.Store
+	scope    arn.Scope
+	authz    Authorizer
+	now      func() time.Time
+	logger   *slog.Logger
+	sessions *session.Service
+	mux      *http.ServeMux
 }
 
 // New returns the control-plane handler.
 func New(cfg Config) *Handler {
-	h := &Handler{store: cfg.Store, scope: cfg.Scope, authz: cfg.Authorizer, now: cfg.Now, logger: cfg.Logger, mux: http.NewServeMux()}
+	h := &Handler{store: cfg.Store, scope: cfg.Scope, authz: cfg.Authorizer, now: cfg.Now, logger: cfg.Logger, sessions: cfg.Sessions, mux: http.NewServeMux()}
 	h.routes()
 	return h
 }

@@ -1,0 +1,103 @@
+package session
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/roam-dev/roam/internal/credentials"
+	"github.com/roam-dev/roam/internal/snapshot"
+	"github.com/roam-dev/roam/internal/trust"
+)
+
+// derive works out the session the request asks for, by AWS's rules:
+//
+//   - duration: the smaller of the profile's durationSeconds and the
+//     request's, which must not exceed the role's MaxSessionDuration; the
+//     credentials never outlive the certificate path;
+//   - session name: the request's roleSessionName when the profile accepts
+//     one, else the leaf's serial number in hex;
+//   - source identity from the subject CN (or the serial);
+//   - session tags from the certificate through the profile's mappings;
+//   - the profile's session policy and managed policies.
+func derive(snap *snapshot.Snapshot, anchor *snapshot.Anchor, profile *snapshot.Profile, role *snapshot.Role, leaf *x509.Certificate, path *trust.Path, in input, requested *int64, now time.Time) (*credentials.Session, *denial) {
+	name := HexSerial(leaf.SerialNumber)
+	if in.RoleSessionName != nil {
+		if !profile.AcceptRoleSessionName {
+			return nil, cannotAssume(role.Arn, "role_session_name.not_accepted", "the request sets roleSessionName %q but the profile %s does not accept role session names (acceptRoleSessionName is false)", *in.RoleSessionName, profile.Arn)
+		}
+		if !roleSessionNamePattern.MatchString(*in.RoleSessionName) {
+			return nil, invalid("request.invalid_role_session_name", "1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]{2,64}", *in.RoleSessionName)
+		}
+		name = *in.RoleSessionName
+	}
+
+	duration := int64(profile.DurationSeconds)
+	if duration == 0 {
+		duration = 3600
+	}
+	if requested != nil && *requested < duration {
+		duration = *requested
+	}
+	if max := int64(role.MaxSessionDuration); max > 0 && duration > max {
+		den := cannotAssume(role.Arn, "duration.exceeds_role_max", "the session would last %ds (profile %ds, request %s) but the role's MaxSessionDuration is %ds", duration, profile.DurationSeconds, fmtOpt(requested), max)
+		den.err.Message += ". The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+		return nil, den
+	}
+	exp := now.Add(time.Duration(duration) * time.Second)
+	if path.NotAfter.Before(exp) {
+		exp = path.NotAfter
+	}
+
+	s := &credentials.Session{
+		AccountID:      snap.Account.ID,
+		RoleName:       role.Name,
+		RoleID:         role.ID,
+		RolePath:       role.Path,
+		SessionName:    name,
+		SourceIdentity: SourceIdentity(leaf),
+		PolicyArns:     profile.ManagedPolicyArns,
+		TrustAnchorID:  anchor.ID,
+		ProfileID:      profile.ID,
+		IssuedAt:       now.Unix(),
+		Expiration:     exp.Unix(),
+	}
+	if profile.Profile.SessionPolicy != "" {
+		s.SessionPolicy = compactJSON(profile.Profile.SessionPolicy)
+	}
+	for _, a := range SessionTags(leaf, profile.AttributeMappings) {
+		s.Tags = append(s.Tags, credentials.Tag{Key: a.Key, Value: a.Value})
+	}
+	return s, nil
+}
+
+func fmtOpt(n *int64) string {
+	if n == nil {
+		return "absent"
+	}
+	return strconv.FormatInt(*n, 10) + "s"
+}
+
+// compactJSON removes insignificant whitespace from a JSON document, so
+// session tokens stay small.
+func compactJSON(s string) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil {
+		return s
+	}
+	return b.String()
+}
+
+// packedPolicySize estimates, as a percentage of STS's limit, how much of
+// the packed session (policy and tags) the session uses, the way STS
+// reports PackedPolicySize.
+func packedPolicySize(s *credentials.Session) int {
+	const limit = 2048
+	n := len(s.SessionPolicy)
+	for _, t := range s.Tags {
+		n += len(t.Key) + len(t.Value)
+	}
+	return (n*100 + limit - 1) / limit
+}

@@ -1,0 +1,408 @@
+// Package session decides CreateSession: it verifies the X.509 request
+// signature, the certificate path to the named trust anchor and the
+// anchor's revocations, the profile and the role, derives the session
+// (duration, name, source identity, tags, policies), evaluates the role's
+// trust policy for rolesanywhere.amazonaws.com, and mints credentials.
+// Every decision is audited with a stable reason code and an explanation
+// that names the failing rule.
+package session
+
+import (
+	"context"
+	"errors"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/roam-dev/roam/internal/apierror"
+	"github.com/roam-dev/roam/internal/arn"
+	"github.com/roam-dev/roam/internal/credentials"
+	"github.com/roam-dev/roam/internal/sigv4x509"
+	"github.com/roam-dev/roam/internal/snapshot"
+	"github.com/roam-dev/roam/internal/trust"
+)
+
+// ServicePrincipal is the principal trust policies must name.
+const ServicePrincipal = "rolesanywhere.amazonaws.com"
+
+// Limits on durationSeconds in a CreateSession request.
+const (
+	MinDurationSeconds = 900
+	MaxDurationSeconds = 43200
+	// DefaultMaxSkew is how far X-Amz-Date may be from the server's clock.
+	DefaultMaxSkew = 5 * time.Minute
+)
+
+// Config holds the service's dependencies.
+type Config struct {
+	Snapshots *snapshot.Loader
+	Now       func() time.Time
+	// Audit receives one record per decision.
+	Audit *slog.Logger
+	// MaxSkew bounds |X-Amz-Date - now|; 0 means DefaultMaxSkew.
+	MaxSkew time.Duration
+}
+
+// Service decides CreateSession requests.
+type Service struct {
+	snapshots *snapshot.Loader
+	now       func() time.Time
+	audit     *slog.Logger
+	maxSkew   time.Duration
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	s := &Service{snapshots: cfg.Snapshots, now: cfg.Now, audit: cfg.Audit, maxSkew: cfg.MaxSkew}
+	if s.maxSkew == 0 {
+		s.maxSkew = DefaultMaxSkew
+	}
+	if s.audit == nil {
+		s.audit = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Close flushes pending work.
+func (s *Service) Close() {}
+
+// Result is a granted session.
+type Result struct {
+	Credentials      *credentials.Credentials
+	RoleArn          string
+	AssumedRoleArn   string
+	AssumedRoleID    string
+	SourceIdentity   string
+	SubjectArn       string
+	PackedPolicySize int
+}
+
+// input is the JSON body of CreateSession. The three ARNs may also come
+// from the query string, as aws_signing_helper sends them.
+type input struct {
+	DurationSeconds    *json.Number      `json:"durationSeconds"`
+	RoleSessionName    *string           `json:"roleSessionName"`
+	SessionName        *string           `json:"sessionName"` // deprecated, ignored
+	InstanceProperties map[string]string `json:"instanceProperties"`
+	ProfileArn         *string           `json:"profileArn"`
+	RoleArn            *string           `json:"roleArn"`
+	TrustAnchorArn     *string           `json:"trustAnchorArn"`
+}
+
+// Decision is the audit record of one CreateSession request.
+type Decision struct {
+	Time           time.Time
+	SourceIP       string
+	Subject        string
+	Issuer         string
+	Serial         string // hex
+	Fingerprint    string // SHA-256 of the leaf's DER, hex
+	TrustAnchorArn string
+	ProfileArn     string
+	RoleArn        string
+	Allowed        bool
+	// Reason is a stable code for a denial; Explanation says which rule
+	// failed and why, for the operator.
+	Reason      string
+	Explanation string
+	SessionName string
+	Expiration  time.Time
+}
+
+// denial is a refused request: the error for the caller and the audit
+// reason and explanation for the operator.
+type denial struct {
+	err    *apierror.Error
+	reason string
+	why    string
+}
+
+func (d *denial) Error() string { return d.reason + ": " + d.why }
+
+// Public messages, as AWS words them.
+const (
+	msgUntrusted = "Untrusted signing certificate"
+	msgSignature = "Invalid signature"
+)
+
+func untrusted(reason, format string, args ...any) *denial {
+	return &denial{err: apierror.AccessDenied(msgUntrusted), reason: reason, why: fmt.Sprintf(format, args...)}
+}
+
+func cannotAssume(roleArn, reason, format string, args ...any) *denial {
+	return &denial{err: apierror.AccessDenied("Unable to assume role for %s", roleArn), reason: reason, why: fmt.Sprintf(format, args...)}
+}
+
+func invalid(reason, format string, args ...any) *denial {
+	msg := fmt.Sprintf(format, args...)
+	return &denial{err: apierror.Validation("%s", msg), reason: reason, why: msg}
+}
+
+// CreateSession decides the request r, whose body has been read, and
+// audits the decision. Errors are *apierror.Error values whose Detail
+// explains a denial.
+func (s *Service) CreateSession(ctx context.Context, r *http.Request, body []byte) (*Result, error) {
+	now := s.now()
+	d := &Decision{Time: now.UTC(), SourceIP: sourceIP(r)}
+	res, den := s.decide(ctx, r, body, now, d)
+	if den != nil {
+		d.Reason, d.Explanation = den.reason, den.why
+		s.record(ctx, d)
+		e := *den.err
+		e.Detail = den.reason + ": " + den.why
+		return nil, &e
+	}
+	d.Allowed = true
+	s.record(ctx, d)
+	return res, nil
+}
+
+func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now time.Time, d *Decision) (*Result, *denial) {
+	var in input
+	if len(body) > 0 {
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.UseNumber()
+		if err := dec.Decode(&in); err != nil {
+			return nil, invalid("request.malformed", "the request body is not a valid JSON object: %v", err)
+		}
+	}
+	q := r.URL.Query()
+	var den *denial
+	if d.TrustAnchorArn, den = arnParam(q, in.TrustAnchorArn, "trustAnchorArn"); den != nil {
+		return nil, den
+	}
+	if d.ProfileArn, den = arnParam(q, in.ProfileArn, "profileArn"); den != nil {
+		return nil, den
+	}
+	if d.RoleArn, den = arnParam(q, in.RoleArn, "roleArn"); den != nil {
+		return nil, den
+	}
+
+	// 1. The signature, with the leaf's key.
+	v, err := sigv4x509.Verify(r, body, sigv4x509.VerifyOptions{Now: now, MaxSkew: s.maxSkew})
+	if err != nil {
+		return nil, signatureDenial(err)
+	}
+	leaf := v.Certificate
+	d.Subject = RenderName(leaf.RawSubject)
+	d.Issuer = RenderName(leaf.RawIssuer)
+	d.Serial = HexSerial(leaf.SerialNumber)
+	sum := sha256.Sum256(leaf.Raw)
+	d.Fingerprint = hex.EncodeToString(sum[:])
+
+	// 2. The request's parameters.
+	duration, den := durationParam(in.DurationSeconds)
+	if den != nil {
+		return nil, den
+	}
+	for _, p := range []struct{ name, value string }{{"trustAnchorArn", d.TrustAnchorArn}, {"profileArn", d.ProfileArn}, {"roleArn", d.RoleArn}} {
+		if p.value == "" {
+			return nil, invalid("request.missing_parameter", "%s is required (in the query string or the JSON body)", p.name)
+		}
+	}
+
+	snap, err := s.snapshots.Current(ctx)
+	if err != nil {
+		return nil, &denial{err: apierror.As(err), reason: "internal", why: err.Error()}
+	}
+
+	// 3. The trust anchor and the certificate path to it.
+	anchor, den := findAnchor(snap, d.TrustAnchorArn)
+	if den != nil {
+		return nil, den
+	}
+	path, terr := trust.VerifyPath(leaf, v.Chain, anchor.Certs, now)
+	if terr != nil {
+		return nil, untrusted(terr.Reason, "%s", terr.Detail)
+	}
+	if terr := anchor.Revocations.Check(path.Certs); terr != nil {
+		return nil, untrusted(terr.Reason, "%s", terr.Detail)
+	}
+
+	// 4. The profile and the role.
+	profile, den := findProfile(snap, d.ProfileArn, d.RoleArn)
+	if den != nil {
+		return nil, den
+	}
+	if !contains(profile.RoleArns, d.RoleArn) {
+		return nil, cannotAssume(d.RoleArn, "role.not_in_profile", "the role %s is not one of the profile %s's roles %v", d.RoleArn, profile.Arn, profile.RoleArns)
+	}
+	role := snap.Role(d.RoleArn)
+	if role == nil {
+		return nil, cannotAssume(d.RoleArn, "role.not_found", "no role has the ARN %s in account %s", d.RoleArn, snap.Account.ID)
+	}
+
+	// 5. The session.
+	sess, den := derive(snap, anchor, profile, role, leaf, path, in, duration, now)
+	if den != nil {
+		return nil, den
+	}
+	d.SessionName = sess.SessionName
+
+	// 6. The role's trust policy.
+	if den := checkTrustPolicy(role, anchor, sess, r, now); den != nil {
+		return nil, den
+	}
+
+	creds, err := snap.Keyring.Mint(sess)
+	if err != nil {
+		return nil, &denial{err: apierror.As(err), reason: "internal", why: err.Error()}
+	}
+	d.Expiration = creds.Expiration
+	return &Result{
+		Credentials:      creds,
+		RoleArn:          role.Arn,
+		AssumedRoleArn:   snap.Scope.AssumedRole(role.Name, sess.SessionName),
+		AssumedRoleID:    role.ID + ":" + sess.SessionName,
+		SourceIdentity:   sess.SourceIdentity,
+		SubjectArn:       snap.Scope.RolesAnywhere("subject", SubjectID(snap.Account.ID, d.Subject)),
+		PackedPolicySize: packedPolicySize(sess),
+	}, nil
+}
+
+// arnParam reads an ARN from the query string or the JSON body; when both
+// carry it they must agree.
+func arnParam(q map[string][]string, body *string, name string) (string, *denial) {
+	fromQuery := ""
+	if vs := q[name]; len(vs) > 0 {
+		fromQuery = vs[0]
+	}
+	switch {
+	case body == nil:
+		return fromQuery, nil
+	case fromQuery == "" || fromQuery == *body:
+		return *body, nil
+	}
+	return "", invalid("request.conflicting_parameter", "%s differs between the query string (%s) and the body (%s)", name, fromQuery, *body)
+}
+
+func durationParam(n *json.Number) (*int64, *denial) {
+	if n == nil {
+		return nil, nil
+	}
+	v, err := n.Int64()
+	if err != nil {
+		return nil, invalid("request.invalid_duration", "durationSeconds must be an integer, not %s", n.String())
+	}
+	if v < MinDurationSeconds || v > MaxDurationSeconds {
+		return nil, invalid("request.invalid_duration", "1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value between %d and %d", v, MinDurationSeconds, MaxDurationSeconds)
+	}
+	return &v, nil
+}
+
+func signatureDenial(err error) *denial {
+	var e *sigv4x509.Error
+	if !errors.As(err, &e) {
+		return &denial{err: apierror.AccessDenied(msgSignature), reason: "signature.invalid", why: err.Error()}
+	}
+	return &denial{err: apierror.AccessDenied("%s", e.PublicMessage()), reason: string(e.Reason), why: e.Detail}
+}
+
+// resourceARN parses an ARN that must name a Roles Anywhere resource of
+// typ in this server's region and account.
+func resourceARN(snap *snapshot.Snapshot, s, typ string) (string, error) {
+	a, err := arn.Parse(s)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case a.Service != "rolesanywhere" || a.ResourceType() != typ:
+		return "", fmt.Errorf("%s is not a %s ARN", s, typ)
+	case a.Region != snap.Account.Region:
+		return "", fmt.Errorf("%s is in region %s; this server serves %s", s, a.Region, snap.Account.Region)
+	case a.Account != snap.Account.ID:
+		return "", fmt.Errorf("%s belongs to account %s; this server serves account %s", s, a.Account, snap.Account.ID)
+	}
+	return a.ResourceID(), nil
+}
+
+func findAnchor(snap *snapshot.Snapshot, anchorArn string) (*snapshot.Anchor, *denial) {
+	id, err := resourceARN(snap, anchorArn, "trust-anchor")
+	if err != nil {
+		return nil, untrusted("trust_anchor.not_found", "%v", err)
+	}
+	a := snap.Anchors[id]
+	switch {
+	case a == nil:
+		return nil, untrusted("trust_anchor.not_found", "no trust anchor has the ID %s", id)
+	case !a.Enabled:
+		return nil, untrusted("trust_anchor.disabled", "the trust anchor %s (%q) is disabled", anchorArn, a.Name)
+	case a.Err != nil:
+		return nil, untrusted("trust_anchor.invalid", "the trust anchor %s holds no usable certificate: %v", anchorArn, a.Err)
+	}
+	return a, nil
+}
+
+func findProfile(snap *snapshot.Snapshot, profileArn, roleArn string) (*snapshot.Profile, *denial) {
+	id, err := resourceARN(snap, profileArn, "profile")
+	if err != nil {
+		return nil, cannotAssume(roleArn, "profile.not_found", "%v", err)
+	}
+	p := snap.Profiles[id]
+	switch {
+	case p == nil:
+		return nil, cannotAssume(roleArn, "profile.not_found", "no profile has the ID %s", id)
+	case !p.Enabled:
+		return nil, cannotAssume(roleArn, "profile.disabled", "the profile %s (%q) is disabled", profileArn, p.Name)
+	}
+	return p, nil
+}
+
+// SubjectID derives the ID of the subject resource for an X.509 subject,
+// the same on every node.
+func SubjectID(account, subject string) string {
+	return uuid.NewSHA1(subjectNamespace, []byte(account+"\x00"+subject)).String()
+}
+
+var subjectNamespace = uuid.MustParse("6f0c2a4e-5a8b-4d0e-9a57-1c9e2f7b3d40")
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// record writes the decision to the audit log as one record.
+func (s *Service) record(ctx context.Context, d *Decision) {
+	decision := "deny"
+	level := slog.LevelWarn
+	if d.Allowed {
+		decision, level = "allow", slog.LevelInfo
+	}
+	attrs := []slog.Attr{
+		slog.String("decision", decision),
+		slog.String("source_ip", d.SourceIP),
+		slog.String("subject", d.Subject),
+		slog.String("issuer", d.Issuer),
+		slog.String("serial", d.Serial),
+		slog.String("fingerprint_sha256", d.Fingerprint),
+		slog.String("trust_anchor_arn", d.TrustAnchorArn),
+		slog.String("profile_arn", d.ProfileArn),
+		slog.String("role_arn", d.RoleArn),
+	}
+	if d.Allowed {
+		attrs = append(attrs, slog.String("session_name", d.SessionName), slog.Time("expiration", d.Expiration))
+	} else {
+		attrs = append(attrs, slog.String("reason", d.Reason), slog.String("explanation", d.Explanation))
+	}
+	s.audit.LogAttrs(ctx, level, "CreateSession", attrs...)
+}
