@@ -283,7 +283,9 @@ func opError(err error) error {
 
 type operationError struct{ err error }
 
-func (e *operationError) Error() string { return "operation error RolesAnywhere: CreateSession, " + e.err.Error() }
+func (e *operationError) Error() string {
+	return "operation error RolesAnywhere: CreateSession, " + e.err.Error()
+}
 func (e *operationError) Unwrap() error { return e.err }
 
 func unwrapOp(err error) error {
@@ -391,4 +393,3 @@ func parseResponse(body []byte) (*Credentials, error) {
 	}
 	return creds, nil
 }
-

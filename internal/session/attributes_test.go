@@ -103,7 +103,9 @@ func defaultMappings() []store.AttributeMapping {
 func TestSessionTagsDropsValuesSTSRefuses(t *testing.T) {
 	ca := testpki.NewCA(t)
 	leaf := ca.Leaf(t, testpki.WithSubject(pkix.Name{CommonName: "bad*value", Organization: []string{strings.Repeat("o", 257)}, OrganizationalUnit: []string{"ok unit"}}),
-		testpki.WithModify(func(c *x509.Certificate) { c.URIs = []*url.URL{{Scheme: "https", Host: "x.example", RawQuery: "a=b&c"}} }))
+		testpki.WithModify(func(c *x509.Certificate) {
+			c.URIs = []*url.URL{{Scheme: "https", Host: "x.example", RawQuery: "a=b&c"}}
+		}))
 	got := SessionTags(leaf.Cert, []store.AttributeMapping{{CertificateField: "x509Subject", MappingRules: []store.MappingRule{{Specifier: "*"}}}, {CertificateField: "x509SAN", MappingRules: []store.MappingRule{{Specifier: "URI"}}}})
 	want := []Attribute{{"x509Subject/OU", "ok unit"}}
 	if !reflect.DeepEqual(got, want) {
