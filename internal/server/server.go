@@ -181,7 +181,8 @@ func (s *Server) signedAPI(w http.ResponseWriter, r *http.Request) {
 		writeErr = s.errorWriterFor(r, service)
 	}
 	if err != nil {
-		writeErr(w, r, err)
+		httpapi.SetOperation(r, service, "Authenticate")
+		writeErr(w, r, authError(err, s.speaksQuery(r, service)))
 		return
 	}
 	httpapi.RequestFrom(r.Context()).Caller = p.Arn
@@ -198,19 +199,25 @@ func (s *Server) signedAPI(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// speaksQuery reports whether the request uses the query protocol.
+func (s *Server) speaksQuery(r *http.Request, service string) bool {
+	switch service {
+	case "iam", "sts":
+		return true
+	case "rolesanywhere":
+		return false
+	}
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.URL.Query().Has("Action")
+}
+
 // errorWriterFor picks the error encoding for a request: by the service in
 // its credential scope when known, else by its shape (form-encoded or
 // Action= requests speak the query protocol).
 func (s *Server) errorWriterFor(r *http.Request, service string) errorWriter {
-	switch service {
-	case "iam":
+	switch {
+	case service == "iam":
 		return queryErrors(iamNamespace)
-	case "sts":
-		return queryErrors(stsNamespace)
-	case "rolesanywhere":
-		return jsonErrors
-	}
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.URL.Query().Has("Action") {
+	case s.speaksQuery(r, service):
 		return queryErrors(stsNamespace)
 	}
 	return jsonErrors
