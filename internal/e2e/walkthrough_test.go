@@ -102,7 +102,9 @@ func TestWalkthroughAWSCLI(t *testing.T) {
 				return out
 			}
 			source, _ := json.Marshal(map[string]any{"sourceType": "CERTIFICATE_BUNDLE", "sourceData": map[string]string{"x509CertificateData": c.caPEM}})
-			var ta struct{ TrustAnchor struct{ TrustAnchorArn string } }
+			var ta struct {
+				TrustAnchor struct{ TrustAnchorArn string }
+			}
 			mustJSON(t, cli(admin, "rolesanywhere", "create-trust-anchor", "--name", "cli-anchor", "--source", string(source), "--enabled"), &ta)
 
 			policyFile := filepath.Join(t.TempDir(), "trust.json")
