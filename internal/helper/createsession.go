@@ -228,7 +228,10 @@ func (c *Client) attempt(ctx context.Context, hc *http.Client, target string, bo
 		return nil, true, opError(fmt.Errorf("https response error StatusCode: %d, RequestID: %s, failed to read response body, %w", resp.StatusCode, requestID, err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		code, msg := errorInfo(resp, respBody)
+		code, msg, err := errorInfo(resp, respBody)
+		if err != nil {
+			return nil, resp.StatusCode >= 500, opError(fmt.Errorf("https response error StatusCode: %d, RequestID: %s, deserialization failed, failed to decode response body, %w", resp.StatusCode, requestID, err))
+		}
 		retry := resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || throttling(code)
 		return nil, retry, opError(fmt.Errorf("https response error StatusCode: %d, RequestID: %s, %s", resp.StatusCode, requestID, describeError(code, msg)))
 	}
@@ -298,11 +301,15 @@ func unwrapOp(err error) error {
 
 // errorInfo reads an AWS JSON error: the code from X-Amzn-ErrorType
 // (before any ':'), else the body's code or __type; the message from
-// message or Message.
-func errorInfo(resp *http.Response, body []byte) (code, msg string) {
+// message or Message. A body that is not JSON is an error, as in the SDKs.
+func errorInfo(resp *http.Response, body []byte) (code, msg string, err error) {
 	code = resp.Header.Get("X-Amzn-ErrorType")
 	var doc map[string]any
-	_ = json.Unmarshal(body, &doc)
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := decodeJSON(body, &doc); err != nil {
+			return "", "", err
+		}
+	}
 	if code == "" {
 		for _, k := range []string{"code", "Code", "__type"} {
 			if s, ok := doc[k].(string); ok && s != "" {
@@ -324,13 +331,13 @@ func errorInfo(resp *http.Response, body []byte) (code, msg string) {
 			}
 		}
 	}
-	if msg == "" && doc == nil {
-		msg = strings.TrimSpace(string(body))
-		if len(msg) > 200 {
-			msg = msg[:200] + "..."
-		}
-	}
-	return code, msg
+	return code, msg, nil
+}
+
+// decodeJSON decodes one JSON value the way the SDK's streaming decoder
+// does (so a truncated body reports "unexpected EOF").
+func decodeJSON(body []byte, v any) error {
+	return json.NewDecoder(bytes.NewReader(body)).Decode(v)
 }
 
 func describeError(code, msg string) string {
@@ -369,7 +376,7 @@ func parseResponse(body []byte) (*Credentials, error) {
 			} `json:"credentials"`
 		} `json:"credentialSet"`
 	}
-	if err := json.Unmarshal(body, &out); err != nil {
+	if err := decodeJSON(body, &out); err != nil {
 		return nil, err
 	}
 	if len(out.CredentialSet) == 0 {
