@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 
@@ -137,15 +138,17 @@ func (s *sessionFlags) createSession(ctx context.Context, cmd *cobra.Command, en
 	return s.client(env).CreateSession(ctx, id, s.params())
 }
 
-// identity reads a key source's certificate and chain for one signature.
+// identity reads a key source's certificate, chain and key for one
+// signature, consistently even while its files are being rotated. The
+// chain is what aws_signing_helper would send.
 func identity(src keysource.Source) (helper.Identity, error) {
-	cert, err := src.Certificate()
+	id, err := keysource.Snapshot(src)
 	if err != nil {
 		return helper.Identity{}, err
 	}
-	chain, err := src.Chain()
-	if err != nil {
-		return helper.Identity{}, err
+	chain := id.Chain
+	if id.LeafInChain {
+		chain = append([]*x509.Certificate{id.Certificate}, chain...)
 	}
-	return helper.Identity{Signer: src, Certificate: cert, Chain: chain}, nil
+	return helper.Identity{Signer: id.Signer, Certificate: id.Certificate, Chain: chain}, nil
 }
