@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -92,6 +93,21 @@ func (h *Handler) routes() {
 	h.handle("PUT /profiles/{profileId}/mappings", "PutAttributeMapping", h.putAttributeMapping)
 	h.handle("DELETE /profiles/{profileId}/mappings", "DeleteAttributeMapping", h.deleteAttributeMapping)
 
+	h.handle("POST /crls", "ImportCrl", h.importCrl)
+	h.handle("GET /crls", "ListCrls", h.listCrls)
+	h.handle("GET /crl/{crlId}", "GetCrl", h.getCrl)
+	h.handle("PATCH /crl/{crlId}", "UpdateCrl", h.updateCrl)
+	h.handle("DELETE /crl/{crlId}", "DeleteCrl", h.deleteCrl)
+	h.handle("POST /crl/{crlId}/enable", "EnableCrl", h.enableCrl)
+	h.handle("POST /crl/{crlId}/disable", "DisableCrl", h.disableCrl)
+
+	h.handle("GET /subjects", "ListSubjects", h.listSubjects)
+	h.handle("GET /subject/{subjectId}", "GetSubject", h.getSubject)
+
+	h.handle("POST /TagResource", "TagResource", h.tagResource)
+	h.handle("POST /UntagResource", "UntagResource", h.untagResource)
+	h.handle("GET /ListTagsForResource", "ListTagsForResource", h.listTagsForResource)
+
 	h.handle("/", "Unknown", func(_ http.ResponseWriter, r *http.Request) error {
 		return apierror.New(http.StatusNotFound, "UnknownOperationException", "No operation matches %s %s", r.Method, r.URL.Path)
 	})
@@ -101,8 +117,16 @@ func (h *Handler) routes() {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // authorize checks that the caller may perform rolesanywhere:action.
+// Creating a resource with tags also needs rolesanywhere:TagResource, as
+// on AWS.
 func (h *Handler) authorize(r *http.Request, action, resource string, extra map[string][]string) error {
-	return h.authz.Authorize(r.Context(), auth.Request{Action: "rolesanywhere:" + action, Resource: resource, Context: extra})
+	if err := h.authz.Authorize(r.Context(), auth.Request{Action: "rolesanywhere:" + action, Resource: resource, Context: extra}); err != nil {
+		return err
+	}
+	if (strings.HasPrefix(action, "Create") || action == "ImportCrl") && len(extra["aws:TagKeys"]) > 0 {
+		return h.authz.Authorize(r.Context(), auth.Request{Action: "rolesanywhere:TagResource", Resource: resource, Context: extra})
+	}
+	return nil
 }
 
 // caller returns the ARN of the request's principal.

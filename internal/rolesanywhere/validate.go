@@ -143,6 +143,9 @@ func (v *validator) tags(field string, tags []tagWire) {
 		f := fmt.Sprintf("%s.%d.member", field, i+1)
 		if v.required(f+".key", t.Key != nil) {
 			v.strValue(f+".key", *t.Key, sensitive{}, 1, 128, &tagPattern)
+			if strings.HasPrefix(strings.ToLower(*t.Key), "aws:") {
+				v.fail(f+".key", sensitive{}, "not start with the reserved prefix aws:")
+			}
 		}
 		if v.required(f+".value", t.Value != nil) {
 			v.strValue(f+".value", *t.Value, sensitive{}, 0, 256, &tagPattern)

@@ -117,7 +117,8 @@ func newServer(ctx context.Context, cfg Config, st store.Store) (*Server, error)
 	scope := arn.Scope{Partition: acct.Partition, Region: acct.Region, Account: acct.ID}
 	s.authn = &auth.Authenticator{Snapshots: s.snapshots, Now: s.now}
 	authz := &auth.Authorizer{Snapshots: s.snapshots, Now: s.now}
-	s.sessions = session.New(session.Config{Snapshots: s.snapshots, Now: s.now, Audit: s.logger.With("log", "audit")})
+	recorder := session.NewRecorder(st, time.Second, s.logger)
+	s.sessions = session.New(session.Config{Snapshots: s.snapshots, Now: s.now, Audit: s.logger.With("log", "audit"), Subjects: recorder})
 	s.controlPlane = rolesanywhere.New(rolesanywhere.Config{Store: st, Scope: scope, Authorizer: authz, Now: s.now, Logger: s.logger, Sessions: s.sessions})
 	s.iam = iam.New(iam.Config{Store: st, Scope: scope, Authorizer: authz, Now: s.now, Logger: s.logger, ValidatePolicy: validatePolicy})
 	s.sts = sts.New(sts.Config{Partition: acct.Partition, Logger: s.logger})

@@ -10,6 +10,7 @@ package session
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -49,6 +50,8 @@ type Config struct {
 	Audit *slog.Logger
 	// MaxSkew bounds |X-Amz-Date - now|; 0 means DefaultMaxSkew.
 	MaxSkew time.Duration
+	// Subjects records who authenticated; nil records nothing.
+	Subjects *Recorder
 }
 
 // Service decides CreateSession requests.
@@ -57,11 +60,12 @@ type Service struct {
 	now       func() time.Time
 	audit     *slog.Logger
 	maxSkew   time.Duration
+	subjects  *Recorder
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{snapshots: cfg.Snapshots, now: cfg.Now, audit: cfg.Audit, maxSkew: cfg.MaxSkew}
+	s := &Service{snapshots: cfg.Snapshots, now: cfg.Now, audit: cfg.Audit, maxSkew: cfg.MaxSkew, subjects: cfg.Subjects}
 	if s.maxSkew == 0 {
 		s.maxSkew = DefaultMaxSkew
 	}
@@ -72,7 +76,11 @@ func New(cfg Config) *Service {
 }
 
 // Close flushes pending work.
-func (s *Service) Close() {}
+func (s *Service) Close() {
+	if s.subjects != nil {
+		s.subjects.Close()
+	}
+}
 
 // Result is a granted session.
 type Result struct {
@@ -115,6 +123,12 @@ type Decision struct {
 	Explanation string
 	SessionName string
 	Expiration  time.Time
+
+	// For subject recording: the authenticated leaf and the request's
+	// instance properties.
+	leaf               *x509.Certificate
+	account            string
+	instanceProperties map[string]string
 }
 
 // denial is a refused request: the error for the caller and the audit
@@ -153,6 +167,11 @@ func (s *Service) CreateSession(ctx context.Context, r *http.Request, body []byt
 	now := s.now()
 	d := &Decision{Time: now.UTC(), SourceIP: sourceIP(r)}
 	res, den := s.decide(ctx, r, body, now, d)
+	if d.leaf != nil && s.subjects != nil {
+		// The caller proved possession of the certificate's key: the
+		// attempt, successful or not, belongs to its subject.
+		s.subjects.Record(activity(d.account, d.leaf, d.Subject, d.Issuer, d.instanceProperties, den != nil, now))
+	}
 	if den != nil {
 		d.Reason, d.Explanation = den.reason, den.why
 		s.record(ctx, d)
@@ -192,26 +211,32 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 		return nil, signatureDenial(err)
 	}
 	leaf := v.Certificate
+	d.leaf, d.instanceProperties = leaf, in.InstanceProperties
 	d.Subject = RenderName(leaf.RawSubject)
 	d.Issuer = RenderName(leaf.RawIssuer)
 	d.Serial = HexSerial(leaf.SerialNumber)
 	sum := sha256.Sum256(leaf.Raw)
 	d.Fingerprint = hex.EncodeToString(sum[:])
 
+	snap, err := s.snapshots.Current(ctx)
+	if err != nil {
+		return nil, &denial{err: apierror.As(err), reason: "internal", why: err.Error()}
+	}
+	d.account = snap.Account.ID
+
 	// 2. The request's parameters.
 	duration, den := durationParam(in.DurationSeconds)
 	if den != nil {
+		return nil, den
+	}
+	if den := instancePropertiesParam(in.InstanceProperties); den != nil {
+		d.instanceProperties = nil
 		return nil, den
 	}
 	for _, p := range []struct{ name, value string }{{"trustAnchorArn", d.TrustAnchorArn}, {"profileArn", d.ProfileArn}, {"roleArn", d.RoleArn}} {
 		if p.value == "" {
 			return nil, invalid("request.missing_parameter", "%s is required (in the query string or the JSON body)", p.name)
 		}
-	}
-
-	snap, err := s.snapshots.Current(ctx)
-	if err != nil {
-		return nil, &denial{err: apierror.As(err), reason: "internal", why: err.Error()}
 	}
 
 	// 3. The trust anchor and the certificate path to it.
@@ -296,6 +321,20 @@ func durationParam(n *json.Number) (*int64, *denial) {
 		return nil, invalid("request.invalid_duration", "1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value between %d and %d", v, MinDurationSeconds, MaxDurationSeconds)
 	}
 	return &v, nil
+}
+
+// instancePropertiesParam checks the model's limits on instanceProperties:
+// at most 50 entries, keys and values of 1 to 200 characters.
+func instancePropertiesParam(props map[string]string) *denial {
+	if len(props) > 50 {
+		return invalid("request.invalid_instance_properties", "instanceProperties has %d entries; at most 50 are allowed", len(props))
+	}
+	for k, v := range props {
+		if n, m := len([]rune(k)), len([]rune(v)); n < 1 || n > 200 || m < 1 || m > 200 {
+			return invalid("request.invalid_instance_properties", "instanceProperties keys and values must have 1 to 200 characters")
+		}
+	}
+	return nil
 }
 
 func signatureDenial(err error) *denial {

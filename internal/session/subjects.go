@@ -1,0 +1,130 @@
+package session
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/roam-dev/roam/internal/store"
+)
+
+// Recorder writes subject activity behind the CreateSession hot path: it
+// gathers attempts in memory and folds them into the store in batches,
+// about once a second and when it is closed.
+type Recorder struct {
+	store    store.Subjects
+	interval time.Duration
+	logger   *slog.Logger
+
+	mu      sync.Mutex
+	pending []store.SubjectActivity
+	dropped int
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// Limits of the recorder.
+const (
+	// maxPending bounds the attempts held between flushes; beyond it new
+	// attempts are dropped (and counted) rather than exhausting memory.
+	maxPending = 100000
+	// flushBatch triggers an early flush.
+	flushBatch = 1000
+)
+
+// NewRecorder starts a recorder flushing to st every interval.
+func NewRecorder(st store.Subjects, interval time.Duration, logger *slog.Logger) *Recorder {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	r := &Recorder{store: st, interval: interval, logger: logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go r.loop()
+	return r
+}
+
+// Record queues an attempt. It never blocks on the store.
+func (r *Recorder) Record(a store.SubjectActivity) {
+	r.mu.Lock()
+	if len(r.pending) >= maxPending {
+		r.dropped++
+		r.mu.Unlock()
+		return
+	}
+	r.pending = append(r.pending, a)
+	n := len(r.pending)
+	r.mu.Unlock()
+	if n == flushBatch {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (r *Recorder) loop() {
+	defer close(r.done)
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-r.wake:
+		case <-r.stop:
+			r.flush()
+			return
+		}
+		r.flush()
+	}
+}
+
+// flush writes what is pending.
+func (r *Recorder) flush() {
+	r.mu.Lock()
+	batch, dropped := r.pending, r.dropped
+	r.pending, r.dropped = nil, 0
+	r.mu.Unlock()
+	if dropped > 0 {
+		r.logger.Warn("subject activity dropped: the store is not keeping up", "dropped", dropped)
+	}
+	if len(batch) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.store.RecordSubjectActivity(ctx, batch); err != nil {
+		r.logger.Error("recording subject activity failed", "attempts", len(batch), "error", err)
+	}
+}
+
+// Close flushes what is pending and stops the recorder.
+func (r *Recorder) Close() {
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
+	}
+	<-r.done
+}
+
+// activity describes an attempt with an authenticated certificate.
+func activity(account string, leaf *x509.Certificate, subject, issuer string, props map[string]string, failed bool, now time.Time) store.SubjectActivity {
+	return store.SubjectActivity{
+		SubjectID:   SubjectID(account, subject),
+		X509Subject: subject,
+		At:          now.UTC(),
+		Credential: store.CredentialUse{
+			SeenAt:         now.UTC(),
+			SerialNumber:   strings.ToUpper(HexSerial(leaf.SerialNumber)),
+			Issuer:         issuer,
+			Enabled:        true,
+			CertificatePEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw})),
+			Failed:         failed,
+		},
+		InstanceProperties: props,
+	}
+}
