@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 // sessionCall describes one CreateSession request.
 type sessionCall struct {
 	leaf     *testpki.Leaf
+	chain    []*x509.Certificate // X-Amz-X509-Chain
 	r        *resources
 	roleArn  string    // default r.RoleArn
 	at       time.Time // signing time; default now
@@ -69,7 +71,7 @@ func (e *env) do(t *testing.T, c sessionCall) (int, http.Header, map[string]any)
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if _, err := sigv4x509.Sign(req, raw, sigv4x509.Identity{Signer: c.leaf.Key, Certificate: c.leaf.Cert}, e.account.Region, c.at); err != nil {
+	if _, err := sigv4x509.Sign(req, raw, sigv4x509.Identity{Signer: c.leaf.Key, Certificate: c.leaf.Cert, Chain: c.chain}, e.account.Region, c.at); err != nil {
 		t.Fatal(err)
 	}
 	if c.tamper != nil {

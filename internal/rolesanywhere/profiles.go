@@ -1,6 +1,7 @@
 package rolesanywhere
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -148,6 +149,13 @@ func (h *Handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) authorizePassRoles(r *http.Request, roleArns []string) error {
 	for _, a := range roleArns {
 		err := h.authz.Authorize(r.Context(), passRole(a))
+		var e *apierror.Error
+		if errors.As(err, &e) && e.Code == "AccessDenied" {
+			// Roles Anywhere reports IAM's denial in its own protocol.
+			c := *e
+			c.Code = "AccessDeniedException"
+			return &c
+		}
 		if err != nil {
 			return err
 		}
