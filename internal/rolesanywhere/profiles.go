@@ -9,6 +9,7 @@ import (
 
 	"github.com/roam-dev/roam/internal/apierror"
 	"github.com/roam-dev/roam/internal/httpapi"
+	"github.com/roam-dev/roam/internal/policy"
 	"github.com/roam-dev/roam/internal/store"
 )
 
@@ -82,8 +83,8 @@ func checkSessionPolicy(p *string) error {
 	if p == nil || *p == "" {
 		return nil
 	}
-	if !jsonObject(*p) {
-		return apierror.Validation("sessionPolicy is not a valid JSON policy document")
+	if _, err := policy.ParseString(*p, policy.IdentityPolicy); err != nil {
+		return apierror.Validation("Invalid sessionPolicy: %v", err)
 	}
 	return nil
 }
