@@ -4,17 +4,65 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Version returns the change counter. It is bumped in the transaction of
 // every change to trust anchors, profiles, CRLs, roles, policies and the
 // keyring, including changes made by other processes on the same file.
+//
+// Hot paths call Version on every request, so it answers from memory: a
+// commit through this Store makes the next call read the database, and
+// otherwise the database is read at most once per versionTTL (which bounds
+// how late another process's commit is noticed).
 func (s *Store) Version(ctx context.Context) (int64, error) {
+	if v, ok := s.version.get(time.Now()); ok {
+		return v, nil
+	}
 	var v int64
 	if err := s.stmts.version.QueryRowContext(ctx).Scan(&v); err != nil {
 		return 0, fmt.Errorf("sqlite: read version: %w", err)
 	}
+	s.version.set(v, time.Now())
 	return v, nil
+}
+
+// versionTTL is how long a version read from the database is trusted.
+const versionTTL = time.Second
+
+// versionCache holds the last version read and when; the zero value is
+// empty.
+type versionCache struct {
+	mu      sync.Mutex
+	v       int64
+	readAt  time.Time
+	invalid uint64 // bumped by invalidate; a read racing with a commit is not cached
+	seen    uint64
+}
+
+func (c *versionCache) get(now time.Time) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.readAt.IsZero() || now.Sub(c.readAt) >= versionTTL || c.seen != c.invalid {
+		c.seen = c.invalid
+		return 0, false
+	}
+	return c.v, true
+}
+
+func (c *versionCache) set(v int64, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == c.invalid && v >= c.v {
+		c.v, c.readAt = v, now
+	}
+}
+
+func (c *versionCache) invalidate() {
+	c.mu.Lock()
+	c.invalid++
+	c.readAt = time.Time{}
+	c.mu.Unlock()
 }
 
 // Subscribe calls fn after changes to trust anchors, profiles, CRLs, roles,

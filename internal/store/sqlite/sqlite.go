@@ -34,6 +34,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -53,6 +54,11 @@ type Store struct {
 
 	tokenKey []byte // authenticates page tokens; per database
 	stmts    statements
+
+	// version caches the change version: commits through this Store reset
+	// it, so this process reads its own writes at once; other processes'
+	// commits are seen within versionTTL.
+	version versionCache
 
 	mu     sync.Mutex
 	subs   map[*subscriber]struct{}
@@ -97,7 +103,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // init migrates the schema, opens the read pool on the database at abs and
 // prepares statements.
 func (s *Store) init(ctx context.Context, abs string) error {
-	if err := s.rw.PingContext(ctx); err != nil {
+	if err := pingBusy(ctx, s.rw); err != nil {
 		return fmt.Errorf("sqlite: open: %w", err)
 	}
 	if err := migrate(ctx, s.rw); err != nil {
@@ -120,6 +126,25 @@ func (s *Store) init(ctx context.Context, abs string) error {
 		return fmt.Errorf("sqlite: prepare: %w", err)
 	}
 	return nil
+}
+
+// pingBusy opens the first connection. Switching a new database to WAL
+// needs an exclusive lock and fails at once with SQLITE_BUSY, without
+// waiting for the busy timeout, when another process opens it at the same
+// moment; such failures are retried for as long as the busy timeout.
+func pingBusy(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeoutMillis * time.Millisecond)
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		err := db.PingContext(ctx)
+		if err == nil || sqliteCode(err)&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
 }
 
 // createFile creates the database file with mode 0600, whatever the umask,
@@ -216,6 +241,7 @@ func (s *Store) write(ctx context.Context, changed bool, fn func(tx *sql.Tx) err
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	if changed {
+		s.version.invalidate()
 		s.notify()
 	}
 	return nil
