@@ -283,3 +283,9 @@ func FuzzCreateSession(f *testing.F) {
 func sigv4x509Sign(r *http.Request, body []byte, leaf *testpki.Leaf, at time.Time) (*sigv4x509.Signed, error) {
 	return sigv4x509.Sign(r, body, sigv4x509.Identity{Signer: leaf.Key, Certificate: leaf.Cert}, "us-east-1", at)
 }
+
+func readCloser(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
+
+func roleRecord(name, trust string) *store.Role {
+	return &store.Role{Name: name, ID: "AROAEXAMPLE" + name, Path: "/", AssumeRolePolicyDocument: trust, MaxSessionDuration: 43200, CreatedAt: time.Now()}
+}

@@ -88,10 +88,10 @@ func RenderName(raw []byte) string {
 	return strings.Join(parts, ",")
 }
 
-func escapeDN(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `,`, `\,`, `+`, `\+`, `"`, `\"`, `<`, `\<`, `>`, `\>`, `;`, `\;`, `=`, `\=`)
-	return r.Replace(s)
-}
+// dnEscaper escapes the characters RFC 4514 reserves in attribute values.
+var dnEscaper = strings.NewReplacer(`\`, `\\`, `,`, `\,`, `+`, `\+`, `"`, `\"`, `<`, `\<`, `>`, `\>`, `;`, `\;`, `=`, `\=`)
+
+func escapeDN(s string) string { return dnEscaper.Replace(s) }
 
 // sanAttributes returns the first DNS name, the first URI and the RDNs of
 // the first directory name of the certificate's subjectAltName.

@@ -2,7 +2,6 @@ package session
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -22,8 +21,8 @@ import (
 //   - source identity from the subject CN (or the serial);
 //   - session tags from the certificate through the profile's mappings;
 //   - the profile's session policy and managed policies.
-func derive(snap *snapshot.Snapshot, anchor *snapshot.Anchor, profile *snapshot.Profile, role *snapshot.Role, leaf *x509.Certificate, path *trust.Path, in input, requested *int64, now time.Time) (*credentials.Session, *denial) {
-	name := HexSerial(leaf.SerialNumber)
+func derive(snap *snapshot.Snapshot, anchor *snapshot.Anchor, profile *snapshot.Profile, role *snapshot.Role, ci *certInfo, path *trust.Path, in input, requested *int64, now time.Time) (*credentials.Session, *denial) {
+	name := ci.serialHex
 	if in.RoleSessionName != nil {
 		if !profile.AcceptRoleSessionName {
 			return nil, cannotAssume(role.Arn, "role_session_name.not_accepted", "the request sets roleSessionName %q but the profile %s does not accept role session names (acceptRoleSessionName is false)", *in.RoleSessionName, profile.Arn)
@@ -57,7 +56,7 @@ func derive(snap *snapshot.Snapshot, anchor *snapshot.Anchor, profile *snapshot.
 		RoleID:         role.ID,
 		RolePath:       role.Path,
 		SessionName:    name,
-		SourceIdentity: SourceIdentity(leaf),
+		SourceIdentity: ci.sourceIdentity,
 		PolicyArns:     profile.ManagedPolicyArns,
 		TrustAnchorID:  anchor.ID,
 		ProfileID:      profile.ID,
@@ -67,7 +66,7 @@ func derive(snap *snapshot.Snapshot, anchor *snapshot.Anchor, profile *snapshot.
 	if profile.Profile.SessionPolicy != "" {
 		s.SessionPolicy = compactJSON(profile.Profile.SessionPolicy)
 	}
-	for _, a := range SessionTags(leaf, profile.AttributeMappings) {
+	for _, a := range ci.sessionTags(profile) {
 		s.Tags = append(s.Tags, credentials.Tag{Key: a.Key, Value: a.Value})
 	}
 	return s, nil

@@ -9,9 +9,7 @@ package session
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +26,6 @@ import (
 	"github.com/roam-dev/roam/internal/credentials"
 	"github.com/roam-dev/roam/internal/sigv4x509"
 	"github.com/roam-dev/roam/internal/snapshot"
-	"github.com/roam-dev/roam/internal/trust"
 )
 
 // ServicePrincipal is the principal trust policies must name.
@@ -61,11 +58,14 @@ type Service struct {
 	audit     *slog.Logger
 	maxSkew   time.Duration
 	subjects  *Recorder
+	certs     *certCache
+	paths     *pathCache
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{snapshots: cfg.Snapshots, now: cfg.Now, audit: cfg.Audit, maxSkew: cfg.MaxSkew, subjects: cfg.Subjects}
+	s := &Service{snapshots: cfg.Snapshots, now: cfg.Now, audit: cfg.Audit, maxSkew: cfg.MaxSkew, subjects: cfg.Subjects,
+		certs: newCertCache(), paths: newPathCache()}
 	if s.maxSkew == 0 {
 		s.maxSkew = DefaultMaxSkew
 	}
@@ -206,17 +206,19 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 	}
 
 	// 1. The signature, with the leaf's key.
-	v, err := sigv4x509.Verify(r, body, sigv4x509.VerifyOptions{Now: now, MaxSkew: s.maxSkew})
+	v, err := sigv4x509.Verify(r, body, sigv4x509.VerifyOptions{Now: now, MaxSkew: s.maxSkew, ParseCertificate: s.certs.parse})
 	if err != nil {
 		return nil, signatureDenial(err)
 	}
 	leaf := v.Certificate
+	ci, err := s.certs.info(leaf.Raw)
+	if err != nil {
+		return nil, signatureDenial(err)
+	}
+	ci.derive()
 	d.leaf, d.instanceProperties = leaf, in.InstanceProperties
-	d.Subject = RenderName(leaf.RawSubject)
-	d.Issuer = RenderName(leaf.RawIssuer)
-	d.Serial = HexSerial(leaf.SerialNumber)
-	sum := sha256.Sum256(leaf.Raw)
-	d.Fingerprint = hex.EncodeToString(sum[:])
+	d.Subject, d.Issuer, d.Serial = ci.subject, ci.issuer, ci.serialHex
+	d.Fingerprint = hexFingerprint(ci.fingerprint)
 
 	snap, err := s.snapshots.Current(ctx)
 	if err != nil {
@@ -244,7 +246,7 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 	if den != nil {
 		return nil, den
 	}
-	path, terr := trust.VerifyPath(leaf, v.Chain, anchor.Certs, now)
+	path, terr := s.paths.verify(anchor, ci, v.Chain, now)
 	if terr != nil {
 		return nil, untrusted(terr.Reason, "%s", terr.Detail)
 	}
@@ -266,7 +268,7 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 	}
 
 	// 5. The session.
-	sess, den := derive(snap, anchor, profile, role, leaf, path, in, duration, now)
+	sess, den := derive(snap, anchor, profile, role, ci, path, in, duration, now)
 	if den != nil {
 		return nil, den
 	}

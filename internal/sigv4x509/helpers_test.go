@@ -181,11 +181,11 @@ func keyFor(keys []crypto.Signer, pub crypto.PublicKey) crypto.Signer {
 // the captured time, with the captured chain.
 func resign(t testing.TB, r *http.Request, body []byte, key crypto.Signer) (*http.Request, *Signed) {
 	t.Helper()
-	leaf, err := parseLeaf(r)
+	leaf, err := parseLeaf(r, x509.ParseCertificate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	chain, err := parseChain(r)
+	chain, err := parseChain(r, x509.ParseCertificate)
 	if err != nil {
 		t.Fatal(err)
 	}

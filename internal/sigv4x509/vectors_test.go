@@ -1,6 +1,7 @@
 package sigv4x509
 
 import (
+	"crypto/x509"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -113,7 +114,7 @@ func TestVectorsReproduceSignature(t *testing.T) {
 	var rsaReproduced, ecdsaChecked int
 	for _, v := range loadVectors(t, root) {
 		r, body := v.request(t)
-		leaf, err := parseLeaf(r)
+		leaf, err := parseLeaf(r, x509.ParseCertificate)
 		if err != nil {
 			t.Fatal(err)
 		}

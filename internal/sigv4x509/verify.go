@@ -25,6 +25,11 @@ type VerifyOptions struct {
 	// CanonicalURI is the path the client signed; CanonicalURI
 	// ("/sessions") when empty, whatever path the request arrived on.
 	CanonicalURI string
+	// ParseCertificate parses the DER of X-Amz-X509 and each
+	// X-Amz-X509-Chain entry; x509.ParseCertificate when nil. A server
+	// passes a caching parser, since clients send the same certificates
+	// again and again. The certificates it returns must not be modified.
+	ParseCertificate func(der []byte) (*x509.Certificate, error)
 }
 
 // Verified is a request whose signature checked out.
@@ -125,11 +130,15 @@ func Verify(r *http.Request, body []byte, opts VerifyOptions) (*Verified, error)
 			amzDate, absDuration(opts.Now.Sub(t)).Truncate(time.Second), sigv4.FormatTime(opts.Now), opts.MaxSkew)
 	}
 
-	leaf, err := parseLeaf(r)
+	parse := opts.ParseCertificate
+	if parse == nil {
+		parse = x509.ParseCertificate
+	}
+	leaf, err := parseLeaf(r, parse)
 	if err != nil {
 		return nil, err
 	}
-	chain, err := parseChain(r)
+	chain, err := parseChain(r, parse)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +216,7 @@ func singleHeader(r *http.Request, name string) (string, error) {
 }
 
 // parseLeaf decodes X-Amz-X509: standard base64 of one DER certificate.
-func parseLeaf(r *http.Request) (*x509.Certificate, error) {
+func parseLeaf(r *http.Request, parse func([]byte) (*x509.Certificate, error)) (*x509.Certificate, error) {
 	v, err := singleHeader(r, HeaderX509)
 	if err != nil {
 		return nil, fail(ReasonCertificateMalformed, nil, "%v", err)
@@ -216,7 +225,7 @@ func parseLeaf(r *http.Request) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, fail(ReasonCertificateMalformed, err, "X-Amz-X509 is not standard base64: %v", err)
 	}
-	cert, err := x509.ParseCertificate(der)
+	cert, err := parse(der)
 	if err != nil {
 		return nil, fail(ReasonCertificateMalformed, err, "X-Amz-X509: %v", err)
 	}
@@ -225,7 +234,7 @@ func parseLeaf(r *http.Request) (*x509.Certificate, error) {
 
 // parseChain decodes X-Amz-X509-Chain: up to MaxChainLength comma-separated
 // base64 DER certificates. Absent means no chain.
-func parseChain(r *http.Request) ([]*x509.Certificate, error) {
+func parseChain(r *http.Request, parse func([]byte) (*x509.Certificate, error)) ([]*x509.Certificate, error) {
 	vs := r.Header.Values(HeaderChain)
 	if len(vs) == 0 {
 		return nil, nil
@@ -247,7 +256,7 @@ func parseChain(r *http.Request) ([]*x509.Certificate, error) {
 		if len(der) == 0 {
 			return nil, fail(ReasonChainMalformed, nil, "X-Amz-X509-Chain entry %d is empty", i+1)
 		}
-		c, err := x509.ParseCertificate(der)
+		c, err := parse(der)
 		if err != nil {
 			return nil, fail(ReasonChainMalformed, err, "X-Amz-X509-Chain entry %d: %v", i+1, err)
 		}

@@ -1,0 +1,137 @@
+package session
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/roam-dev/roam/internal/lru"
+	"github.com/roam-dev/roam/internal/snapshot"
+	"github.com/roam-dev/roam/internal/trust"
+)
+
+// Cache sizes: distinct certificates and verified paths kept in memory.
+const (
+	certCacheSize = 50000
+	pathCacheSize = 50000
+)
+
+// certInfo is a parsed certificate and what CreateSession derives from it,
+// computed once per certificate rather than once per request.
+type certInfo struct {
+	cert        *x509.Certificate
+	fingerprint [32]byte
+
+	once           sync.Once
+	subject        string
+	issuer         string
+	serialHex      string
+	sourceIdentity string
+
+	mu   sync.Mutex
+	tags map[string][]Attribute // by profile ID and version
+}
+
+func (ci *certInfo) derive() {
+	ci.once.Do(func() {
+		ci.subject = RenderName(ci.cert.RawSubject)
+		ci.issuer = RenderName(ci.cert.RawIssuer)
+		ci.serialHex = HexSerial(ci.cert.SerialNumber)
+		ci.sourceIdentity = SourceIdentity(ci.cert)
+	})
+}
+
+// sessionTags returns the certificate's session tags under a profile's
+// attribute mappings.
+func (ci *certInfo) sessionTags(p *snapshot.Profile) []Attribute {
+	key := p.ID + "@" + strconv.FormatInt(p.UpdatedAt.UnixNano(), 10)
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	if tags, ok := ci.tags[key]; ok {
+		return tags
+	}
+	if ci.tags == nil || len(ci.tags) > 16 {
+		ci.tags = map[string][]Attribute{}
+	}
+	tags := SessionTags(ci.cert, p.AttributeMappings)
+	ci.tags[key] = tags
+	return tags
+}
+
+// certCache parses certificates once.
+type certCache struct {
+	c *lru.Cache[[32]byte, *certInfo]
+}
+
+func newCertCache() *certCache { return &certCache{lru.New[[32]byte, *certInfo](certCacheSize)} }
+
+// parse is a sigv4x509 ParseCertificate hook.
+func (cc *certCache) parse(der []byte) (*x509.Certificate, error) {
+	ci, err := cc.info(der)
+	if err != nil {
+		return nil, err
+	}
+	return ci.cert, nil
+}
+
+func (cc *certCache) info(der []byte) (*certInfo, error) {
+	sum := sha256.Sum256(der)
+	if ci, ok := cc.c.Get(sum); ok {
+		return ci, nil
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	ci := &certInfo{cert: cert, fingerprint: sum}
+	cc.c.Add(sum, ci)
+	return ci, nil
+}
+
+// pathKey identifies a path verification: the anchor as it was configured,
+// the leaf and the chain bag.
+type pathKey struct {
+	anchor  string
+	version int64
+	leaf    [32]byte
+	chain   [32]byte
+}
+
+// pathCache remembers verified paths. Validity periods are checked on
+// every use, so a cached path never outlives its certificates.
+type pathCache struct {
+	c *lru.Cache[pathKey, *trust.Path]
+}
+
+func newPathCache() *pathCache { return &pathCache{lru.New[pathKey, *trust.Path](pathCacheSize)} }
+
+func (pc *pathCache) key(a *snapshot.Anchor, leaf [32]byte, chain []*x509.Certificate) pathKey {
+	h := sha256.New()
+	for _, c := range chain {
+		h.Write(c.Raw)
+		h.Write([]byte{0})
+	}
+	k := pathKey{anchor: a.ID, version: a.UpdatedAt.UnixNano(), leaf: leaf}
+	h.Sum(k.chain[:0])
+	return k
+}
+
+// verify returns the path from leaf to the anchor, from the cache when
+// possible.
+func (pc *pathCache) verify(a *snapshot.Anchor, ci *certInfo, chain []*x509.Certificate, now time.Time) (*trust.Path, *trust.Error) {
+	k := pc.key(a, ci.fingerprint, chain)
+	if p, ok := pc.c.Get(k); ok && !now.Before(p.NotBefore) && !now.After(p.NotAfter) {
+		return p, nil
+	}
+	p, err := trust.VerifyPath(ci.cert, chain, a.Certs, now)
+	if err != nil {
+		return nil, err
+	}
+	pc.c.Add(k, p)
+	return p, nil
+}
+
+func hexFingerprint(sum [32]byte) string { return hex.EncodeToString(sum[:]) }
