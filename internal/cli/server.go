@@ -26,6 +26,7 @@ type serverArgs struct {
 	insecureHTTP bool
 	logFormat    string
 	logLevel     string
+	auditLog     string
 }
 
 func (a *serverArgs) bind(cmd *cobra.Command, defaultListen string) {
@@ -39,6 +40,7 @@ func (a *serverArgs) bind(cmd *cobra.Command, defaultListen string) {
 	f.BoolVar(&a.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (credentials travel in clear text)")
 	f.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&a.auditLog, "audit-log", "", `CreateSession audit log, one JSON line per decision (default DATA-DIR/audit.log; "-" for none)`)
 }
 
 func (a *serverArgs) logger(w io.Writer) (*slog.Logger, error) {
@@ -66,7 +68,7 @@ func (a *serverArgs) config(env *Env) (server.Config, error) {
 	}
 	return server.Config{
 		Listen: a.listen, DataDir: a.dataDir, Region: a.region, AccountID: a.accountID,
-		TLSCert: a.tlsCert, TLSKey: a.tlsKey, InsecureHTTP: a.insecureHTTP,
+		TLSCert: a.tlsCert, TLSKey: a.tlsKey, InsecureHTTP: a.insecureHTTP, AuditLog: a.auditLog,
 		Logger: logger, Now: env.Now,
 	}, nil
 }

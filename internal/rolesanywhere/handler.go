@@ -108,6 +108,8 @@ func (h *Handler) routes() {
 	h.handle("POST /UntagResource", "UntagResource", h.untagResource)
 	h.handle("GET /ListTagsForResource", "ListTagsForResource", h.listTagsForResource)
 
+	h.handle("POST "+ExplainPath, "ExplainCreateSession", h.explain)
+
 	h.handle("/", "Unknown", func(_ http.ResponseWriter, r *http.Request) error {
 		return apierror.New(http.StatusNotFound, "UnknownOperationException", "No operation matches %s %s", r.Method, r.URL.Path)
 	})

@@ -22,6 +22,7 @@ import (
 
 	"github.com/roam-dev/roam/internal/apierror"
 	"github.com/roam-dev/roam/internal/arn"
+	"github.com/roam-dev/roam/internal/audit"
 	"github.com/roam-dev/roam/internal/auth"
 	"github.com/roam-dev/roam/internal/fsutil"
 	"github.com/roam-dev/roam/internal/httpapi"
@@ -54,7 +55,10 @@ type Config struct {
 	// addresses unless InsecureHTTP is set.
 	TLSCert, TLSKey string
 	InsecureHTTP    bool
-	Logger          *slog.Logger
+	// AuditLog is the CreateSession audit log file; empty means
+	// DataDir/audit.log, "-" means none.
+	AuditLog string
+	Logger   *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -69,6 +73,7 @@ type Server struct {
 	snapshots *snapshot.Loader
 	authn     *auth.Authenticator
 	sessions  *session.Service
+	auditLog  *audit.Log
 	metrics   *metrics
 
 	controlPlane *rolesanywhere.Handler
@@ -117,8 +122,19 @@ func newServer(ctx context.Context, cfg Config, st store.Store) (*Server, error)
 	scope := arn.Scope{Partition: acct.Partition, Region: acct.Region, Account: acct.ID}
 	s.authn = &auth.Authenticator{Snapshots: s.snapshots, Now: s.now}
 	authz := &auth.Authorizer{Snapshots: s.snapshots, Now: s.now}
+	switch path := cfg.AuditLog; {
+	case path == "-":
+	case path == "" && cfg.DataDir == "":
+	default:
+		if path == "" {
+			path = filepath.Join(cfg.DataDir, "audit.log")
+		}
+		if s.auditLog, err = audit.Open(path); err != nil {
+			return nil, err
+		}
+	}
 	recorder := session.NewRecorder(st, time.Second, s.logger)
-	s.sessions = session.New(session.Config{Snapshots: s.snapshots, Now: s.now, Audit: s.logger.With("log", "audit"), Subjects: recorder})
+	s.sessions = session.New(session.Config{Snapshots: s.snapshots, Now: s.now, Audit: s.logger.With("log", "audit"), AuditLog: s.auditLog, Subjects: recorder})
 	s.controlPlane = rolesanywhere.New(rolesanywhere.Config{Store: st, Scope: scope, Authorizer: authz, Now: s.now, Logger: s.logger, Sessions: s.sessions})
 	s.iam = iam.New(iam.Config{Store: st, Scope: scope, Authorizer: authz, Now: s.now, Logger: s.logger, ValidatePolicy: validatePolicy})
 	s.sts = sts.New(sts.Config{Partition: acct.Partition, Logger: s.logger})
@@ -145,7 +161,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Close releases the server's resources.
 func (s *Server) Close() error {
 	s.sessions.Close()
-	return s.store.Close()
+	var err error
+	if s.auditLog != nil {
+		err = s.auditLog.Close()
+	}
+	return errors.Join(err, s.store.Close())
 }
 
 func (s *Server) routes() http.Handler {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/roam-dev/roam/internal/credentials"
 	"github.com/roam-dev/roam/internal/snapshot"
-	"github.com/roam-dev/roam/internal/trust"
 )
 
 // derive works out the session the request asks for, by AWS's rules:
@@ -21,7 +20,7 @@ import (
 //   - source identity from the subject CN (or the serial);
 //   - session tags from the certificate through the profile's mappings;
 //   - the profile's session policy and managed policies.
-func derive(snap *snapshot.Snapshot, anchor *snapshot.Anchor, profile *snapshot.Profile, role *snapshot.Role, ci *certInfo, path *trust.Path, in input, requested *int64, now time.Time) (*credentials.Session, *denial) {
+func derive(snap *snapshot.Snapshot, profile *snapshot.Profile, role *snapshot.Role, ci *certInfo, notAfter time.Time, in input, requested *int64, now time.Time) (*credentials.Session, *denial) {
 	name := ci.serialHex
 	if in.RoleSessionName != nil {
 		if !profile.AcceptRoleSessionName {
@@ -46,8 +45,8 @@ func derive(snap *snapshot.Snapshot, anchor *snapshot.Anchor, profile *snapshot.
 		return nil, den
 	}
 	exp := now.Add(time.Duration(duration) * time.Second)
-	if path.NotAfter.Before(exp) {
-		exp = path.NotAfter
+	if notAfter.Before(exp) {
+		exp = notAfter
 	}
 
 	s := &credentials.Session{
@@ -58,7 +57,6 @@ func derive(snap *snapshot.Snapshot, anchor *snapshot.Anchor, profile *snapshot.
 		SessionName:    name,
 		SourceIdentity: ci.sourceIdentity,
 		PolicyArns:     profile.ManagedPolicyArns,
-		TrustAnchorID:  anchor.ID,
 		ProfileID:      profile.ID,
 		IssuedAt:       now.Unix(),
 		Expiration:     exp.Unix(),

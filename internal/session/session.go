@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +24,9 @@ import (
 
 	"github.com/roam-dev/roam/internal/apierror"
 	"github.com/roam-dev/roam/internal/arn"
+	"github.com/roam-dev/roam/internal/audit"
 	"github.com/roam-dev/roam/internal/credentials"
+	"github.com/roam-dev/roam/internal/httpapi"
 	"github.com/roam-dev/roam/internal/sigv4x509"
 	"github.com/roam-dev/roam/internal/snapshot"
 )
@@ -43,8 +46,10 @@ const (
 type Config struct {
 	Snapshots *snapshot.Loader
 	Now       func() time.Time
-	// Audit receives one record per decision.
+	// Audit receives one log line per decision, for the operator's log.
 	Audit *slog.Logger
+	// AuditLog, when set, receives one JSON record per decision.
+	AuditLog *audit.Log
 	// MaxSkew bounds |X-Amz-Date - now|; 0 means DefaultMaxSkew.
 	MaxSkew time.Duration
 	// Subjects records who authenticated; nil records nothing.
@@ -56,6 +61,7 @@ type Service struct {
 	snapshots *snapshot.Loader
 	now       func() time.Time
 	audit     *slog.Logger
+	auditLog  *audit.Log
 	maxSkew   time.Duration
 	subjects  *Recorder
 	certs     *certCache
@@ -64,7 +70,7 @@ type Service struct {
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{snapshots: cfg.Snapshots, now: cfg.Now, audit: cfg.Audit, maxSkew: cfg.MaxSkew, subjects: cfg.Subjects,
+	s := &Service{snapshots: cfg.Snapshots, now: cfg.Now, audit: cfg.Audit, auditLog: cfg.AuditLog, maxSkew: cfg.MaxSkew, subjects: cfg.Subjects,
 		certs: newCertCache(), paths: newPathCache()}
 	if s.maxSkew == 0 {
 		s.maxSkew = DefaultMaxSkew
@@ -193,15 +199,15 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 			return nil, invalid("request.malformed", "the request body is not a valid JSON object: %v", err)
 		}
 	}
-	q := r.URL.Query()
+	query := r.URL.Query()
 	var den *denial
-	if d.TrustAnchorArn, den = arnParam(q, in.TrustAnchorArn, "trustAnchorArn"); den != nil {
+	if d.TrustAnchorArn, den = arnParam(query, in.TrustAnchorArn, "trustAnchorArn"); den != nil {
 		return nil, den
 	}
-	if d.ProfileArn, den = arnParam(q, in.ProfileArn, "profileArn"); den != nil {
+	if d.ProfileArn, den = arnParam(query, in.ProfileArn, "profileArn"); den != nil {
 		return nil, den
 	}
-	if d.RoleArn, den = arnParam(q, in.RoleArn, "roleArn"); den != nil {
+	if d.RoleArn, den = arnParam(query, in.RoleArn, "roleArn"); den != nil {
 		return nil, den
 	}
 
@@ -241,43 +247,18 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 		}
 	}
 
-	// 3. The trust anchor and the certificate path to it.
-	anchor, den := findAnchor(snap, d.TrustAnchorArn)
-	if den != nil {
-		return nil, den
+	// 3. The rules: trust anchor, certificate path, revocation, profile,
+	// role, session, trust policy.
+	q := &request{
+		cert: ci, chain: v.Chain,
+		trustAnchorArn: d.TrustAnchorArn, profileArn: d.ProfileArn, roleArn: d.RoleArn,
+		in: in, duration: duration, net: netOf(r),
 	}
-	path, terr := s.paths.verify(anchor, ci, v.Chain, now)
-	if terr != nil {
-		return nil, untrusted(terr.Reason, "%s", terr.Detail)
-	}
-	if terr := anchor.Revocations.Check(path.Certs); terr != nil {
-		return nil, untrusted(terr.Reason, "%s", terr.Detail)
-	}
-
-	// 4. The profile and the role.
-	profile, den := findProfile(snap, d.ProfileArn, d.RoleArn)
-	if den != nil {
-		return nil, den
-	}
-	if !contains(profile.RoleArns, d.RoleArn) {
-		return nil, cannotAssume(d.RoleArn, "role.not_in_profile", "the role %s is not one of the profile %s's roles %v", d.RoleArn, profile.Arn, profile.RoleArns)
-	}
-	role := snap.Role(d.RoleArn)
-	if role == nil {
-		return nil, cannotAssume(d.RoleArn, "role.not_found", "no role has the ARN %s in account %s", d.RoleArn, snap.Account.ID)
-	}
-
-	// 5. The session.
-	sess, den := derive(snap, anchor, profile, role, ci, path, in, duration, now)
+	sess, role, den := s.evaluate(snap, q, now, nil)
 	if den != nil {
 		return nil, den
 	}
 	d.SessionName = sess.SessionName
-
-	// 6. The role's trust policy.
-	if den := checkTrustPolicy(role, anchor, sess, r, now); den != nil {
-		return nil, den
-	}
 
 	creds, err := snap.Keyring.Mint(sess)
 	if err != nil {
@@ -309,6 +290,11 @@ func arnParam(q map[string][]string, body *string, name string) (string, *denial
 		return *body, nil
 	}
 	return "", invalid("request.conflicting_parameter", "%s differs between the query string (%s) and the body (%s)", name, fromQuery, *body)
+}
+
+func jsonNumber(n int64) *json.Number {
+	v := json.Number(strconv.FormatInt(n, 10))
+	return &v
 }
 
 func durationParam(n *json.Number) (*int64, *denial) {
@@ -365,6 +351,9 @@ func resourceARN(snap *snapshot.Snapshot, s, typ string) (string, error) {
 	return a.ResourceID(), nil
 }
 
+// findAnchor resolves a trust anchor ARN. It returns the anchor whenever
+// it exists, also with a denial (disabled, unusable), so an explanation can
+// go on checking the certificate against it.
 func findAnchor(snap *snapshot.Snapshot, anchorArn string) (*snapshot.Anchor, *denial) {
 	id, err := resourceARN(snap, anchorArn, "trust-anchor")
 	if err != nil {
@@ -375,13 +364,15 @@ func findAnchor(snap *snapshot.Snapshot, anchorArn string) (*snapshot.Anchor, *d
 	case a == nil:
 		return nil, untrusted("trust_anchor.not_found", "no trust anchor has the ID %s", id)
 	case !a.Enabled:
-		return nil, untrusted("trust_anchor.disabled", "the trust anchor %s (%q) is disabled", anchorArn, a.Name)
+		return a, untrusted("trust_anchor.disabled", "the trust anchor %s (%q) is disabled", anchorArn, a.Name)
 	case a.Err != nil:
-		return nil, untrusted("trust_anchor.invalid", "the trust anchor %s holds no usable certificate: %v", anchorArn, a.Err)
+		return a, untrusted("trust_anchor.invalid", "the trust anchor %s holds no usable certificate: %v", anchorArn, a.Err)
 	}
 	return a, nil
 }
 
+// findProfile resolves a profile ARN, returning the profile whenever it
+// exists, also when it is disabled.
 func findProfile(snap *snapshot.Snapshot, profileArn, roleArn string) (*snapshot.Profile, *denial) {
 	id, err := resourceARN(snap, profileArn, "profile")
 	if err != nil {
@@ -392,7 +383,7 @@ func findProfile(snap *snapshot.Snapshot, profileArn, roleArn string) (*snapshot
 	case p == nil:
 		return nil, cannotAssume(roleArn, "profile.not_found", "no profile has the ID %s", id)
 	case !p.Enabled:
-		return nil, cannotAssume(roleArn, "profile.disabled", "the profile %s (%q) is disabled", profileArn, p.Name)
+		return p, cannotAssume(roleArn, "profile.disabled", "the profile %s (%q) is disabled", profileArn, p.Name)
 	}
 	return p, nil
 }
@@ -422,8 +413,21 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// record writes the decision to the audit log as one record.
+// record writes the decision to the audit log and the operator's log.
 func (s *Service) record(ctx context.Context, d *Decision) {
+	if s.auditLog != nil {
+		rec := audit.Record{
+			Time: d.Time, RequestID: httpapi.RequestFrom(ctx).ID, SourceIP: d.SourceIP,
+			Subject: d.Subject, Issuer: d.Issuer, Serial: d.Serial, Fingerprint: d.Fingerprint,
+			TrustAnchorArn: d.TrustAnchorArn, ProfileArn: d.ProfileArn, RoleArn: d.RoleArn,
+			Decision: "deny", Reason: d.Reason, Explanation: d.Explanation,
+		}
+		if d.Allowed {
+			exp := d.Expiration.UTC()
+			rec.Decision, rec.SessionName, rec.Expiration = "allow", d.SessionName, &exp
+		}
+		s.auditLog.Write(rec)
+	}
 	decision := "deny"
 	level := slog.LevelWarn
 	if d.Allowed {

@@ -2,7 +2,7 @@ package session
 
 import (
 	"fmt"
-	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,16 +23,18 @@ const (
 // trustContext builds the condition keys the trust policy sees: the
 // trust anchor as aws:SourceArn, the certificate's attributes as principal
 // and request tags, the source identity and session name.
-func trustContext(anchor *snapshot.Anchor, s *credentials.Session, r *http.Request, now time.Time) policy.Context {
+func trustContext(anchorArn string, s *credentials.Session, n netContext, now time.Time) policy.Context {
 	var c policy.Context
 	c.SetTime(now)
-	c.Set("aws:SourceArn", anchor.Arn)
+	c.Set("aws:SourceArn", anchorArn)
 	c.Set("aws:SourceAccount", s.AccountID)
 	c.Set("aws:PrincipalServiceName", ServicePrincipal)
-	c.Set("aws:SourceIp", sourceIP(r))
-	c.Set("aws:SecureTransport", fmt.Sprint(r.TLS != nil))
-	if ua := r.UserAgent(); ua != "" {
-		c.Set("aws:UserAgent", ua)
+	if n.sourceIP != "" {
+		c.Set("aws:SourceIp", n.sourceIP)
+	}
+	c.Set("aws:SecureTransport", strconv.FormatBool(n.secure))
+	if n.userAgent != "" {
+		c.Set("aws:UserAgent", n.userAgent)
 	}
 	c.Set("sts:SourceIdentity", s.SourceIdentity)
 	c.Set("sts:RoleSessionName", s.SessionName)
@@ -46,20 +48,25 @@ func trustContext(anchor *snapshot.Anchor, s *credentials.Session, r *http.Reque
 
 // checkTrustPolicy requires the role's trust policy to allow the service
 // principal every action the session needs, and explains a refusal.
-func checkTrustPolicy(role *snapshot.Role, anchor *snapshot.Anchor, s *credentials.Session, r *http.Request, now time.Time) *denial {
-	if role.TrustErr != nil {
-		return cannotAssume(role.Arn, "trust_policy.invalid", "the trust policy of role %s does not parse: %v", role.Name, role.TrustErr)
-	}
+// trustActions are the actions the session needs the trust policy to allow.
+func trustActions(s *credentials.Session) []string {
 	actions := []string{actionAssumeRole, actionSetSourceIdentity}
 	if len(s.Tags) > 0 {
 		actions = append(actions, actionTagSession)
 	}
+	return actions
+}
+
+func checkTrustPolicy(role *snapshot.Role, anchorArn string, s *credentials.Session, n netContext, now time.Time) *denial {
+	if role.TrustErr != nil {
+		return cannotAssume(role.Arn, "trust_policy.invalid", "the trust policy of role %s does not parse: %v", role.Name, role.TrustErr)
+	}
 	req := &policy.Request{
 		Principal: &policy.Principal{Type: policy.PrincipalService, ID: ServicePrincipal},
 		Resource:  role.Arn,
-		Context:   trustContext(anchor, s, r, now),
+		Context:   trustContext(anchorArn, s, n, now),
 	}
-	for _, action := range actions {
+	for _, action := range trustActions(s) {
 		req.Action = action
 		res := role.Trust.Evaluate(req)
 		if res.Decision == policy.Allow {
@@ -70,7 +77,7 @@ func checkTrustPolicy(role *snapshot.Role, anchor *snapshot.Anchor, s *credentia
 			reason = "trust_policy.explicit_deny"
 		}
 		why := fmt.Sprintf("the trust policy of role %s does not allow %s for %s: %s", role.Name, action, ServicePrincipal, res.String())
-		if hint := trustHint(res, anchor, action); hint != "" {
+		if hint := trustHint(res, anchorArn, action); hint != "" {
 			why += ". Hint: " + hint
 		}
 		return cannotAssume(role.Arn, reason, "%s", why)
@@ -80,7 +87,7 @@ func checkTrustPolicy(role *snapshot.Role, anchor *snapshot.Anchor, s *credentia
 
 // trustHint recognises the common mistakes in Roles Anywhere trust
 // policies and says how to fix them.
-func trustHint(res policy.Result, anchor *snapshot.Anchor, action string) string {
+func trustHint(res policy.Result, anchorArn string, action string) string {
 	var hints []string
 	for _, m := range res.Misses {
 		switch {
@@ -91,7 +98,7 @@ func trustHint(res policy.Result, anchor *snapshot.Anchor, action string) string
 		case m.Condition != nil && strings.EqualFold(m.Condition.Key, "aws:SourceArn"):
 			for _, v := range m.Condition.PolicyValues {
 				if strings.Contains(v, ":profile/") {
-					hints = appendOnce(hints, fmt.Sprintf("aws:SourceArn is the trust anchor's ARN (%s), but the condition compares it with a profile ARN (%s); compare aws:SourceArn with the trust anchor ARN", anchor.Arn, v))
+					hints = appendOnce(hints, fmt.Sprintf("aws:SourceArn is the trust anchor's ARN (%s), but the condition compares it with a profile ARN (%s); compare aws:SourceArn with the trust anchor ARN", anchorArn, v))
 				}
 			}
 		case m.Condition != nil && strings.HasPrefix(strings.ToLower(m.Condition.Key), "aws:principaltag/") && m.Condition.Absent:
