@@ -32,6 +32,7 @@ type sessionCall struct {
 	inBody   bool      // ARNs in the JSON body instead of the query
 	body     map[string]any
 	tamper   func(*http.Request) // applied after signing
+	omitRole bool                // send no roleArn at all
 	duration int64
 }
 
@@ -39,7 +40,7 @@ type sessionCall struct {
 // decoded JSON body.
 func (e *env) do(t *testing.T, c sessionCall) (int, http.Header, map[string]any) {
 	t.Helper()
-	if c.roleArn == "" {
+	if c.roleArn == "" && !c.omitRole {
 		c.roleArn = c.r.RoleArn
 	}
 	if c.at.IsZero() {
@@ -53,6 +54,9 @@ func (e *env) do(t *testing.T, c sessionCall) (int, http.Header, map[string]any)
 		body[k] = v
 	}
 	arns := map[string]string{"trustAnchorArn": c.r.TrustAnchorArn, "profileArn": c.r.ProfileArn, "roleArn": c.roleArn}
+	if c.omitRole {
+		delete(arns, "roleArn")
+	}
 	target := e.url + "/sessions"
 	if c.inBody {
 		for k, v := range arns {
