@@ -231,6 +231,10 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 		return nil, &denial{err: apierror.As(err), reason: "internal", why: err.Error()}
 	}
 	d.account = snap.Account.ID
+	if v.Region != snap.Account.Region {
+		return nil, &denial{err: apierror.AccessDenied("Credential should be scoped to a valid region, not '%s'.", v.Region), reason: "scope.region",
+			why: fmt.Sprintf("the request was signed for region %s; this server serves %s", v.Region, snap.Account.Region)}
+	}
 
 	// 2. The request's parameters.
 	duration, den := durationParam(in.DurationSeconds)
