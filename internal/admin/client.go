@@ -51,6 +51,9 @@ type Client struct {
 	Region        string
 	RolesAnywhere *rolesanywhere.Client
 	IAM           *iam.Client
+
+	// credentials sign roam's own operations, which the SDKs do not know.
+	credentials aws.CredentialsProvider
 }
 
 // Connect builds the clients. With a credentials file it uses exactly that
@@ -94,6 +97,7 @@ func Connect(ctx context.Context, o Options) (*Client, error) {
 		Region:        cfg.Region,
 		RolesAnywhere: rolesanywhere.NewFromConfig(cfg),
 		IAM:           iam.NewFromConfig(cfg),
+		credentials:   cfg.Credentials,
 	}, nil
 }
 
