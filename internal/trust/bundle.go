@@ -57,7 +57,8 @@ func ParseAnchorBundle(data string) ([]*x509.Certificate, error) {
 }
 
 // CheckCACertificate applies the rules for certificates that act as CAs
-// (trust anchors and intermediates).
+// (trust anchors and intermediates). Their keys may be RSA, ECDSA, Ed25519
+// or ML-DSA-44/65/87.
 func CheckCACertificate(c *x509.Certificate) error {
 	if !c.BasicConstraintsValid || !c.IsCA {
 		return errors.New("is not a CA certificate (basicConstraints CA:true is required)")
@@ -67,6 +68,16 @@ func CheckCACertificate(c *x509.Certificate) error {
 	}
 	if weakSignature(c.SignatureAlgorithm) {
 		return fmt.Errorf("is signed with %s; SHA-256 or stronger is required", c.SignatureAlgorithm)
+	}
+	if c.PublicKey == nil {
+		// crypto/x509 leaves ML-DSA keys (and unknown ones) undecoded.
+		pub, err := mldsaPublicKey(c)
+		if err != nil {
+			return fmt.Errorf("has an unusable public key: %v", err)
+		}
+		if pub == nil {
+			return errors.New("has a public key of an unsupported algorithm (RSA, ECDSA, Ed25519 and ML-DSA are supported)")
+		}
 	}
 	return nil
 }

@@ -27,11 +27,11 @@ func ParseCRL(data []byte) (*x509.RevocationList, error) {
 	return crl, nil
 }
 
-// CRLIssuer returns the anchor certificate that signed crl, or an error
-// naming the anchors tried.
+// CRLIssuer returns the anchor certificate that signed crl (with an RSA,
+// ECDSA or ML-DSA key), or an error naming the anchors tried.
 func CRLIssuer(crl *x509.RevocationList, anchors []*x509.Certificate) (*x509.Certificate, error) {
 	for _, a := range anchors {
-		if bytes.Equal(crl.RawIssuer, a.RawSubject) && crl.CheckSignatureFrom(a) == nil {
+		if bytes.Equal(crl.RawIssuer, a.RawSubject) && checkCRLSignature(crl, a) == nil {
 			return a, nil
 		}
 	}

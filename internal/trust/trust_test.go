@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +14,31 @@ import (
 	"github.com/roam-dev/roam/internal/testpki"
 )
 
+// pathCase is one VerifyPath scenario: a refusal reason, or the length of
+// the path it must verify.
+type pathCase struct {
+	name       string
+	leaf       *x509.Certificate
+	bag        []*x509.Certificate
+	anchors    []*x509.Certificate
+	wantReason string
+	wantLen    int
+}
+
 func TestVerifyPath(t *testing.T) {
 	now := time.Now()
+	for _, tt := range classicalPathCases(t, now) {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := VerifyPath(tt.leaf, tt.bag, tt.anchors, now)
+			checkPathCase(t, tt, now, p, err)
+		})
+	}
+}
+
+// classicalPathCases are paths of RSA and ECDSA certificates only, which
+// crypto/x509 verifies.
+func classicalPathCases(t *testing.T, now time.Time) []pathCase {
+	t.Helper()
 	root := testpki.NewCA(t)
 	inter := root.Intermediate(t)
 	otherRoot := testpki.NewCA(t, testpki.WithCN("Other Root"))
@@ -26,14 +50,7 @@ func TestVerifyPath(t *testing.T) {
 	expiredInter := root.Intermediate(t, past)
 	impostor := testpki.NewCA(t) // same subject as root, different key
 
-	tests := []struct {
-		name       string
-		leaf       *x509.Certificate
-		bag        []*x509.Certificate
-		anchors    []*x509.Certificate
-		wantReason string
-		wantLen    int
-	}{
+	return []pathCase{
 		{name: "ok/direct", leaf: root.Leaf(t).Cert, anchors: []*x509.Certificate{root.Cert}, wantLen: 2},
 		{name: "ok/via intermediate", leaf: inter.Leaf(t).Cert, bag: []*x509.Certificate{inter.Cert}, anchors: []*x509.Certificate{root.Cert}, wantLen: 3},
 		{name: "ok/intermediate as anchor", leaf: inter.Leaf(t).Cert, anchors: []*x509.Certificate{inter.Cert}, wantLen: 2},
@@ -53,28 +70,31 @@ func TestVerifyPath(t *testing.T) {
 		{name: "error/intermediate without keyCertSign", leaf: noCertSign.Leaf(t).Cert, bag: []*x509.Certificate{noCertSign.Cert}, anchors: []*x509.Certificate{root.Cert}, wantReason: ReasonIntermediateUsage},
 		{name: "error/path length exceeded", leaf: belowPathLen0.Leaf(t).Cert, bag: []*x509.Certificate{belowPathLen0.Cert, pathLen0.Cert}, anchors: []*x509.Certificate{root.Cert}, wantReason: ReasonPathLength},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p, err := VerifyPath(tt.leaf, tt.bag, tt.anchors, now)
-			if tt.wantReason != "" {
-				if err == nil {
-					t.Fatalf("verified a path of %d certificates; want refusal %s", len(p.Certs), tt.wantReason)
-				}
-				if err.Reason != tt.wantReason {
-					t.Fatalf("reason %s (%s), want %s", err.Reason, err.Detail, tt.wantReason)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("refused: %s: %s", err.Reason, err.Detail)
-			}
-			if len(p.Certs) != tt.wantLen || !p.Certs[0].Equal(tt.leaf) {
-				t.Fatalf("path of %d certificates starting at %q, want %d starting at the leaf", len(p.Certs), p.Certs[0].Subject, tt.wantLen)
-			}
-			if now.Before(p.NotBefore) || now.After(p.NotAfter) {
-				t.Fatalf("validity window [%v, %v] excludes now", p.NotBefore, p.NotAfter)
-			}
-		})
+}
+
+// checkPathCase compares VerifyPath's result for tt with its expectation.
+func checkPathCase(t *testing.T, tt pathCase, now time.Time, p *Path, err *Error) {
+	t.Helper()
+	if tt.wantReason != "" {
+		if err == nil {
+			t.Fatalf("verified a path of %d certificates; want refusal %s", len(p.Certs), tt.wantReason)
+		}
+		if err.Reason != tt.wantReason {
+			t.Fatalf("reason %s (%s), want %s", err.Reason, err.Detail, tt.wantReason)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("refused: %s: %s", err.Reason, err.Detail)
+	}
+	if len(p.Certs) != tt.wantLen || !p.Certs[0].Equal(tt.leaf) {
+		t.Fatalf("path of %d certificates starting at %q, want %d starting at the leaf", len(p.Certs), p.Certs[0].Subject, tt.wantLen)
+	}
+	if !slices.ContainsFunc(tt.anchors, p.Anchor().Equal) {
+		t.Fatalf("path ends at %q, which is not an anchor", p.Anchor().Subject)
+	}
+	if now.Before(p.NotBefore) || now.After(p.NotAfter) {
+		t.Fatalf("validity window [%v, %v] excludes now", p.NotBefore, p.NotAfter)
 	}
 }
 

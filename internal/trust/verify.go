@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -86,11 +87,23 @@ func CheckLeaf(leaf *x509.Certificate) *Error {
 // VerifyPath builds and verifies a path from leaf to one of anchors at
 // time now. bag holds candidate intermediates in any order; certificates in
 // it that do not belong to a path (the leaf itself, unrelated certificates)
-// are ignored.
+// are ignored. Any certificate may be signed with, or hold, an RSA, ECDSA
+// or ML-DSA key.
 func VerifyPath(leaf *x509.Certificate, bag, anchors []*x509.Certificate, now time.Time) (*Path, *Error) {
 	if err := CheckLeaf(leaf); err != nil {
 		return nil, err
 	}
+	p, err := verifyX509(leaf, bag, anchors, now)
+	if err != nil && (usesMLDSA(leaf) || slices.ContainsFunc(bag, usesMLDSA) || slices.ContainsFunc(anchors, usesMLDSA)) {
+		// crypto/x509 cannot verify ML-DSA signatures, so it found no
+		// path through an ML-DSA certificate; build one here.
+		return buildPath(leaf, bag, anchors, now)
+	}
+	return p, err
+}
+
+// verifyX509 is VerifyPath with crypto/x509's path builder.
+func verifyX509(leaf *x509.Certificate, bag, anchors []*x509.Certificate, now time.Time) (*Path, *Error) {
 	roots := x509.NewCertPool()
 	for _, a := range anchors {
 		roots.AddCert(a)
@@ -225,10 +238,15 @@ func diagnoseUntrusted(leaf *x509.Certificate, bag, anchors []*x509.Certificate,
 			return refuse(ReasonUntrusted, "the chain from %q reaches %q, issued by %q, which is neither a certificate of the trust anchor [%s] nor in X-Amz-X509-Chain", leaf.Subject, cur.Subject, cur.Issuer, subjects(anchors))
 		}
 		var verified *x509.Certificate
+		var sigErr error
 		for _, is := range issuers {
-			if cur.CheckSignatureFrom(is) == nil {
+			err := checkSignature(cur, is)
+			if err == nil {
 				verified = is
 				break
+			}
+			if sigErr == nil {
+				sigErr = err
 			}
 		}
 		if verified == nil {
@@ -236,7 +254,7 @@ func diagnoseUntrusted(leaf *x509.Certificate, bag, anchors []*x509.Certificate,
 			if err := CheckCACertificate(is); err != nil {
 				return refuse(ReasonIntermediateUsage, "the issuer %q of %q %v", is.Subject, cur.Subject, err)
 			}
-			return refuse(ReasonUntrusted, "the certificate %q names %q as its issuer, but its signature does not verify with that certificate's key (a different CA with the same name?)", cur.Subject, cur.Issuer)
+			return refuse(ReasonUntrusted, "the certificate %q names %q as its issuer, but its signature does not verify with that certificate's key (%v; a different CA with the same name?)", cur.Subject, cur.Issuer, sigErr)
 		}
 		if now.After(verified.NotAfter) {
 			return refuse(ReasonExpired, "CA certificate %q expired at %s (now %s)", verified.Subject, verified.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
