@@ -137,6 +137,14 @@ func TestCreateSessionRules(t *testing.T) {
 		{name: "error/leaf not yet valid", build: simple(root.Leaf(t, testpki.WithValidity(now.Add(time.Minute), now.Add(time.Hour)))), status: 403, reason: "certificate.not_yet_valid"},
 		{name: "error/leaf signed with SHA-1", build: simple(root.Leaf(t, testpki.WithKeyType(testpki.RSA2048), testpki.WithModify(func(c *x509.Certificate) { c.SignatureAlgorithm = x509.ECDSAWithSHA1 }))), status: 403, reason: "certificate.weak_signature"},
 
+		{name: "ok/ML-DSA-65 leaf under an ML-DSA CA", build: func(t *testing.T, f *ruleFixture) sessionCall {
+			ca := testpki.NewMLDSACA(t)
+			return sessionCall{leaf: ca.MLDSALeaf(t), r: f.freshWithAnchor(t, ca.Cert)}
+		}, status: 201},
+		{name: "ok/ML-DSA-44 leaf under an ECDSA root", build: func(t *testing.T, f *ruleFixture) sessionCall {
+			return sessionCall{leaf: root.MLDSALeaf(t, testpki.WithKeyType(testpki.MLDSA44)), r: f.fresh(t)}
+		}, status: 201},
+
 		// CA certificates and paths.
 		{name: "ok/leaf under an intermediate in the chain", build: func(t *testing.T, f *ruleFixture) sessionCall {
 			return sessionCall{leaf: f.inter.Leaf(t), chain: []*x509.Certificate{f.inter.Cert}, r: f.fresh(t)}

@@ -42,7 +42,7 @@ func (c *pinnedClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // vectorServer starts a server whose store holds the account, trust
 // anchor (the vectors' two root CAs), role and profile the captured
 // requests name, with a pinned clock.
-func vectorServer(t *testing.T, root string, clk *pinnedClock, caFiles []string, rolePath string) string {
+func vectorServer(t *testing.T, root string, clk *pinnedClock, caFiles []string, rolePath string) (url, dataDir string) {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -84,7 +84,7 @@ func vectorServer(t *testing.T, root string, clk *pinnedClock, caFiles []string,
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
 	t.Cleanup(func() { cancel(); <-done; s.Close() })
-	return url
+	return url, dir
 }
 
 // capturedRequests lists every captured CreateSession request whose
@@ -121,11 +121,10 @@ func TestCapturedRequestsAccepted(t *testing.T) {
 	clk := &pinnedClock{}
 	// Three servers, as AWS would need three trust anchors (one holds two
 	// CAs at most) and a role path of its own for the serve run.
-	servers := map[string]string{
-		"default":      vectorServer(t, root, clk, []string{"rsa2048/ca-cert.pem", "ecdsa-p256/ca-cert.pem"}, "/"),
-		"intermediate": vectorServer(t, root, clk, []string{"rsa2048-with-intermediate/ca-cert.pem"}, "/"),
-		"role path":    vectorServer(t, root, clk, []string{"rsa2048/ca-cert.pem"}, "/path/to/"),
-	}
+	servers := map[string]string{}
+	servers["default"], _ = vectorServer(t, root, clk, []string{"rsa2048/ca-cert.pem", "ecdsa-p256/ca-cert.pem"}, "/")
+	servers["intermediate"], _ = vectorServer(t, root, clk, []string{"rsa2048-with-intermediate/ca-cert.pem"}, "/")
+	servers["role path"], _ = vectorServer(t, root, clk, []string{"rsa2048/ca-cert.pem"}, "/path/to/")
 	reqs := capturedRequests(t, root)
 	names := make([]string, 0, len(reqs))
 	for name := range reqs {
@@ -202,4 +201,39 @@ func durationOutOfRange(body []byte) bool {
 	var in struct{ DurationSeconds int64 }
 	_ = json.Unmarshal(body, &in)
 	return in.DurationSeconds < 900 || in.DurationSeconds > 43200
+}
+
+// TestMLDSAFixture replays the official helper's ML-DSA-65 requests (the
+// helper project's own fixture, read from ../shared): their signatures
+// verify, and with the fixture registered as the trust anchor CreateSession
+// refuses them because the fixture is a self-signed CA certificate, which
+// AWS refuses as an end-entity certificate.
+func TestMLDSAFixture(t *testing.T) {
+	dir := filepath.Join(testenv.SharedDir(t), "testdata", "signing-helper-vectors", "mldsa65")
+	clk := &pinnedClock{}
+	url, dataDir := vectorServer(t, filepath.Dir(dir), clk, []string{"mldsa65/leaf-cert.pem"}, "/")
+	for _, run := range []string{"run1", "run2"} {
+		raw, err := os.ReadFile(filepath.Join(dir, run, "captured", "req-001.raw"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		captured, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(captured.Body)
+		at, _ := sigv4.ParseTime(captured.Header.Get("X-Amz-Date"))
+		clk.Set(at)
+		req, _ := http.NewRequest("POST", url+captured.URL.RequestURI(), bytes.NewReader(body))
+		req.Header, req.Host = captured.Header.Clone(), captured.Host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403 (the leaf is a CA certificate)", run, resp.StatusCode)
+		}
+	}
+	checkAuditFile(t, &env{dataDir: dataDir}, []string{"leaf.is_ca"})
 }
