@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs roam's whole test suite. On a fresh Debian machine with Go it first
-# installs what the tests need (openssl, python3 with boto3, the AWS CLI),
-# so nothing has to be installed by hand. Every external tool is then
-# required: a missing one fails the run instead of skipping tests.
+# installs what the tests need (openssl, python3 with boto3, the AWS CLI,
+# SoftHSM for the PKCS#11 backend, swtpm for the TPM backend, and a C
+# compiler, since PKCS#11 needs cgo), so nothing has to be installed by
+# hand. Every external tool is then required: a missing one fails the run
+# instead of skipping tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,12 +29,17 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v python3 >/dev/null || missing+=(python3)
 if ! python3 -c 'import boto3' 2>/dev/null; then missing+=(python3-boto3); fi
 command -v aws >/dev/null || missing+=(awscli)
+command -v softhsm2-util >/dev/null || missing+=(softhsm2)
+command -v swtpm >/dev/null || missing+=(swtpm swtpm-tools)
+command -v gcc >/dev/null || missing+=(gcc libc6-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt_install "${missing[@]}"
 fi
 
 log "tools: $(go version | cut -d' ' -f3), $(openssl version | cut -d' ' -f1-2), $(aws --version 2>&1 | cut -d' ' -f1), boto3 $(python3 -c 'import boto3; print(boto3.__version__)')"
+
+log "tools: softhsm2 $(softhsm2-util --version 2>&1), $(swtpm --version 2>&1 | cut -d, -f1), gcc $(gcc -dumpfullversion)"
 
 log "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
@@ -46,4 +53,5 @@ go vet ./...
 
 log "go test"
 export ROAM_TEST_REQUIRE_ALL=1
+export CGO_ENABLED=1 # the PKCS#11 backend and its SoftHSM tests need cgo
 go test -count=1 -timeout 12m "$@" ./...

@@ -19,9 +19,12 @@
 //     "handle:0x…" and files holding a "TSS2 PRIVATE KEY" block go to "tpm",
 //     and the Windows/macOS certificate stores (no certificate or key given,
 //     or any of CertSelector, SystemStoreName, UseLatestExpiringCertificate
-//     set) go to "certstore". This binary registers placeholders for all
-//     three that fail with a clear message; a real backend replaces its
-//     placeholder with [Register] without touching the dispatcher.
+//     set) go to "certstore". The TPM 2.0 backend is pure Go and always
+//     built ($TPM_DEVICE names the device, a unix socket or tcp:HOST:PORT);
+//     the PKCS#11 backend needs cgo, and a CGO_ENABLED=0 build registers a
+//     placeholder that says so; the certificate stores exist only on
+//     Windows and macOS, so Linux registers a placeholder that says that.
+//     Backends register with [Register]; the dispatcher does not change.
 //   - Everything else is a software key: PKCS#8 "PRIVATE KEY" (RSA, ECDSA
 //     and ML-DSA-44/65/87 in the seed, expanded and seed+expanded forms
 //     OpenSSL 3.5 writes), SEC1 "EC PRIVATE KEY", PKCS#1 "RSA PRIVATE

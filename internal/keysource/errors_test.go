@@ -270,31 +270,6 @@ func TestCertStoreUnavailable(t *testing.T) {
 	}
 }
 
-func TestBackendPlaceholders(t *testing.T) {
-	dir := t.TempDir()
-	l := testpki.NewCA(t).Leaf(t)
-	cert := writeFile(t, dir, "c.pem", testpki.PEM(l.Cert))
-	tss2 := writeFile(t, dir, "tpm.pem", pemBlock("TSS2 PRIVATE KEY", []byte{0x30, 0x00}))
-	const pkcs11Msg = "PKCS#11 support is not built into this binary: the key or certificate is a pkcs11: URI; " +
-		"use a roam built with CGO_ENABLED=1 and -tags pkcs11"
-	cases := map[string]struct {
-		opts keysource.Options
-		want string
-	}{
-		"pkcs11/key":                 {keysource.Options{Certificate: cert, PrivateKey: "pkcs11:token=t;object=k?pin-value=1234"}, pkcs11Msg},
-		"pkcs11/certificate-and-key": {keysource.Options{Certificate: "pkcs11:token=t;object=k?pin-value=1234"}, pkcs11Msg},
-		"tpm/handle":                 {keysource.Options{Certificate: cert, PrivateKey: "handle:0x81000001"}, "TPM support is not implemented yet: the key is a TPM handle (handle:0x81000001)"},
-		"tpm/key-file":               {keysource.Options{Certificate: cert, PrivateKey: tss2}, "TPM support is not implemented yet: " + tss2 + " holds a TSS2 PRIVATE KEY"},
-		"tpm/key-on-stdin":           {keysource.Options{Certificate: cert, PrivateKey: "-", Stdin: strings.NewReader(string(pemBlock("TSS2 PRIVATE KEY", []byte{0x30, 0x00})))}, "TPM support is not implemented yet: standard input holds a TSS2 PRIVATE KEY"},
-	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			_, err := keysource.Open(c.opts)
-			wantErr(t, err, errors.ErrUnsupported, c.want)
-		})
-	}
-}
-
 func envMap(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
