@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/roam-dev/roam/internal/apierror"
@@ -110,6 +111,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 }
 
 func newServer(ctx context.Context, cfg Config, st store.Store) (*Server, error) {
+	// Request IDs are random UUIDs; drawing their randomness in batches
+	// keeps a getrandom call off every request.
+	uuid.EnableRandPool()
 	acct, err := bootstrap(ctx, st, cfg.DataDir, cfg.AccountID, cfg.Region, cfg.Now())
 	if err != nil {
 		return nil, err

@@ -51,9 +51,11 @@ type trace struct {
 	checks []Check
 }
 
-func (t *trace) pass(rule, format string, args ...any) {
+// pass records a passed rule; detail is only called when tracing, so the
+// hot path never builds explanations nobody reads.
+func (t *trace) pass(rule string, detail func() string) {
 	if t != nil {
-		t.checks = append(t.checks, Check{Rule: rule, Result: "pass", Detail: fmt.Sprintf(format, args...)})
+		t.checks = append(t.checks, Check{Rule: rule, Result: "pass", Detail: detail()})
 	}
 }
 
@@ -104,7 +106,9 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 			return nil, nil, first
 		}
 	} else {
-		tr.pass(ruleTrustAnchor, "%s (%q) is enabled and holds %s", anchor.Arn, anchor.Name, subjectsOf(anchor.Certs))
+		tr.pass(ruleTrustAnchor, func() string {
+			return fmt.Sprintf("%s (%q) is enabled and holds %s", anchor.Arn, anchor.Name, subjectsOf(anchor.Certs))
+		})
 	}
 
 	var path *trust.Path
@@ -120,7 +124,9 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 			break
 		}
 		path = p
-		tr.pass(rulePath, "%s, valid until %s", subjectsOf(p.Certs), p.NotAfter.UTC().Format(time.RFC3339))
+		tr.pass(rulePath, func() string {
+			return fmt.Sprintf("%s, valid until %s", subjectsOf(p.Certs), p.NotAfter.UTC().Format(time.RFC3339))
+		})
 	}
 	if path == nil {
 		tr.skip(ruleRevocation, "needs a certificate path")
@@ -129,7 +135,7 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 			return nil, nil, first
 		}
 	} else {
-		tr.pass(ruleRevocation, "no enabled CRL of the trust anchor lists a certificate of the path")
+		tr.pass(ruleRevocation, func() string { return "no enabled CRL of the trust anchor lists a certificate of the path" })
 	}
 
 	profile, den := findProfile(snap, q.profileArn, q.roleArn)
@@ -138,7 +144,7 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 			return nil, nil, first
 		}
 	} else {
-		tr.pass(ruleProfile, "%s (%q) is enabled", profile.Arn, profile.Name)
+		tr.pass(ruleProfile, func() string { return fmt.Sprintf("%s (%q) is enabled", profile.Arn, profile.Name) })
 	}
 	if profile == nil {
 		tr.skip(ruleRoleListed, "needs a profile")
@@ -147,7 +153,7 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 			return nil, nil, first
 		}
 	} else {
-		tr.pass(ruleRoleListed, "the profile lists %s", q.roleArn)
+		tr.pass(ruleRoleListed, func() string { return "the profile lists " + q.roleArn })
 	}
 	role := snap.Role(q.roleArn)
 	if role == nil {
@@ -155,7 +161,9 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 			return nil, nil, first
 		}
 	} else {
-		tr.pass(ruleRole, "%s exists (maximum session duration %ds)", role.Arn, role.MaxSessionDuration)
+		tr.pass(ruleRole, func() string {
+			return fmt.Sprintf("%s exists (maximum session duration %ds)", role.Arn, role.MaxSessionDuration)
+		})
 	}
 
 	if profile == nil || role == nil {
@@ -175,8 +183,10 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 		tr.skip(ruleTrustPolicy, "needs a session")
 		return nil, role, first
 	}
-	tr.pass(ruleSession, "name %q, source identity %q, %ds until %s, tags %s", sess.SessionName, sess.SourceIdentity,
-		sess.Expiration-sess.IssuedAt, sess.Expires().Format(time.RFC3339), tagList(sess.Tags))
+	tr.pass(ruleSession, func() string {
+		return fmt.Sprintf("name %q, source identity %q, %ds until %s, tags %s", sess.SessionName, sess.SourceIdentity,
+			sess.Expiration-sess.IssuedAt, sess.Expires().Format(time.RFC3339), tagList(sess.Tags))
+	})
 	if anchor != nil {
 		sess.TrustAnchorID = anchor.ID
 	}
@@ -186,7 +196,9 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 			return nil, nil, first
 		}
 	} else {
-		tr.pass(ruleTrustPolicy, "the trust policy of %s allows %s for %s", role.Name, strings.Join(trustActions(sess), ", "), ServicePrincipal)
+		tr.pass(ruleTrustPolicy, func() string {
+			return fmt.Sprintf("the trust policy of %s allows %s for %s", role.Name, strings.Join(trustActions(sess), ", "), ServicePrincipal)
+		})
 	}
 	if first != nil {
 		return nil, role, first

@@ -432,26 +432,14 @@ func (s *Service) record(ctx context.Context, d *Decision) {
 		}
 		s.auditLog.Write(rec)
 	}
-	decision := "deny"
-	level := slog.LevelWarn
 	if d.Allowed {
-		decision, level = "allow", slog.LevelInfo
+		// Grants are in the audit log and the access log already; the
+		// server log keeps a record of every refusal and its explanation.
+		return
 	}
-	attrs := []slog.Attr{
-		slog.String("decision", decision),
-		slog.String("source_ip", d.SourceIP),
-		slog.String("subject", d.Subject),
-		slog.String("issuer", d.Issuer),
-		slog.String("serial", d.Serial),
-		slog.String("fingerprint_sha256", d.Fingerprint),
-		slog.String("trust_anchor_arn", d.TrustAnchorArn),
-		slog.String("profile_arn", d.ProfileArn),
-		slog.String("role_arn", d.RoleArn),
-	}
-	if d.Allowed {
-		attrs = append(attrs, slog.String("session_name", d.SessionName), slog.Time("expiration", d.Expiration))
-	} else {
-		attrs = append(attrs, slog.String("reason", d.Reason), slog.String("explanation", d.Explanation))
-	}
-	s.audit.LogAttrs(ctx, level, "CreateSession", attrs...)
+	s.audit.LogAttrs(ctx, slog.LevelWarn, "CreateSession", slog.String("decision", "deny"),
+		slog.String("source_ip", d.SourceIP), slog.String("subject", d.Subject), slog.String("issuer", d.Issuer),
+		slog.String("serial", d.Serial), slog.String("fingerprint_sha256", d.Fingerprint),
+		slog.String("trust_anchor_arn", d.TrustAnchorArn), slog.String("profile_arn", d.ProfileArn), slog.String("role_arn", d.RoleArn),
+		slog.String("reason", d.Reason), slog.String("explanation", d.Explanation))
 }
