@@ -44,6 +44,7 @@ A directory made with the OpenSSL walkthrough (ca.key and ca.pem) works as it is
 		newCASignCmd(env),
 		newCARevokeCmd(env),
 		newCACRLCmd(env),
+		newCACheckCmd(env),
 	)
 	return cmd
 }
