@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -29,11 +30,19 @@ type keyFlags struct {
 	debug                        bool
 }
 
-func (k *keyFlags) bind(cmd *cobra.Command) {
+func (k *keyFlags) bind(cmd *cobra.Command) { k.bindFlags(cmd, true) }
+
+// bindNoChain binds the key flags without --intermediates, for sign-string,
+// which sends no chain.
+func (k *keyFlags) bindNoChain(cmd *cobra.Command) { k.bindFlags(cmd, false) }
+
+func (k *keyFlags) bindFlags(cmd *cobra.Command, chain bool) {
 	f := cmd.Flags()
 	f.StringVar(&k.certificate, "certificate", "", "Path to certificate file (PEM, PKCS#12, or a PEM holding the key too), a PKCS#11 URI, or - for standard input")
 	f.StringVar(&k.privateKey, "private-key", "", "Path to private key file, a PKCS#11 URI, a TPM key (file or handle:0x...), or - for standard input")
-	f.StringVar(&k.intermediates, "intermediates", "", "Path to intermediate certificate bundle file")
+	if chain {
+		f.StringVar(&k.intermediates, "intermediates", "", "Path to intermediate certificate bundle file")
+	}
 	f.StringVar(&k.certSelector, "cert-selector", "", "JSON structure to identify a certificate from a certificate store (Windows and macOS)")
 	f.StringVar(&k.systemStoreName, "system-store-name", "MY", "Name of the system store to search for certificates (Windows)")
 	f.BoolVar(&k.useLatestExpiringCertificate, "use-latest-expiring-certificate", false, "If several certificates match, use the one that expires last")
@@ -54,6 +63,9 @@ func (k *keyFlags) bind(cmd *cobra.Command) {
 		{"no-tpm-key-password", "cert-selector"}, {"no-tpm-key-password", "tpm-key-password"},
 		{"pkcs8-password", "tpm-key-password"},
 	} {
+		if !chain && slices.Contains(g, "intermediates") {
+			continue
+		}
 		cmd.MarkFlagsMutuallyExclusive(g...)
 	}
 }
@@ -152,3 +164,16 @@ func identity(src keysource.Source) (helper.Identity, error) {
 	}
 	return helper.Identity{Signer: id.Signer, Certificate: id.Certificate, Chain: chain}, nil
 }
+
+// keySourceHelp documents, in every signing command's help, where the
+// certificate and key may come from besides files.
+const keySourceHelp = `
+Certificate and key sources:
+  --certificate and --private-key take a file path (PEM, DER, PKCS#12;
+  PKCS#8, encrypted PKCS#8 with --pkcs8-password, SEC1, PKCS#1, ML-DSA),
+  a pkcs11: URI, a TPM key (a TSS2 PRIVATE KEY file or handle:0x...), or
+  "-" to read PEM from standard input (both may be "-" when it holds both
+  blocks). When a flag is empty, the environment variable ROAM_CERTIFICATE,
+  ROAM_PRIVATE_KEY or ROAM_INTERMEDIATES holds the PEM text instead, for CI
+  systems that keep secrets in variables; a flag always wins over its
+  variable. The key must belong to the certificate.`
