@@ -2,7 +2,11 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -61,6 +65,41 @@ cache hits and misses), never keys, secret keys or session tokens.
 // trouble (no cache directory, an unreadable or corrupt file, a failed
 // write) never fails the command; --debug says what happened.
 func (s *sessionFlags) createSessionCached(ctx context.Context, cmd *cobra.Command, env *Env) (*helper.Credentials, error) {
+	client, params := s.client(env), s.params()
+	var debug *helper.Logger
+	if s.debug {
+		debug = helper.NewLogger(env.Stderr, env.Now)
+	}
+	var pc *helper.ProcessCache
+	if dir, err := helper.UserCacheDir(env.Getenv); err != nil {
+		debug.Printf("credential cache: disabled: %v", err)
+	} else {
+		pc = &helper.ProcessCache{Dir: filepath.Join(dir, "roam"), Now: env.Now}
+	}
+	// lookup answers from the cache for cert, or says why it cannot.
+	lookup := func(cert *x509.Certificate) (string, *helper.Credentials) {
+		if pc == nil {
+			return "", nil
+		}
+		key, err := client.CacheKey(cert, params)
+		if err != nil {
+			return "", nil
+		}
+		creds, err := pc.Get(key)
+		if err != nil {
+			debug.Printf("credential cache: miss: %v", err)
+			return key, nil
+		}
+		debug.Printf("credential cache: hit in %s", pc.Path(key))
+		return key, creds
+	}
+	// A certificate in a plain PEM file is enough to find the cached
+	// credentials: a hit then costs no key parsing at all.
+	if cert := peekCertificate(s.certificate); cert != nil {
+		if _, creds := lookup(cert); creds != nil {
+			return creds, nil
+		}
+	}
 	src, err := s.open(cmd, env)
 	if err != nil {
 		return nil, err
@@ -70,32 +109,44 @@ func (s *sessionFlags) createSessionCached(ctx context.Context, cmd *cobra.Comma
 	if err != nil {
 		return nil, err
 	}
-	client, params := s.client(env), s.params()
-	var debug *helper.Logger
-	if s.debug {
-		debug = helper.NewLogger(env.Stderr, env.Now)
+	key, creds := lookup(id.Certificate)
+	if creds != nil {
+		return creds, nil
 	}
-	var pc *helper.ProcessCache
-	var key string
-	if dir, err := helper.UserCacheDir(env.Getenv); err != nil {
-		debug.Printf("credential cache: disabled: %v", err)
-	} else if key, err = client.CacheKey(id.Certificate, params); err == nil {
-		pc = &helper.ProcessCache{Dir: filepath.Join(dir, "roam"), Now: env.Now}
-		creds, err := pc.Get(key)
-		if err == nil {
-			debug.Printf("credential cache: hit in %s", pc.Path(key))
-			return creds, nil
-		}
-		debug.Printf("credential cache: miss: %v", err)
-	}
-	creds, err := client.CreateSession(ctx, id, params)
+	creds, err = client.CreateSession(ctx, id, params)
 	if err != nil {
 		return nil, err
 	}
-	if pc != nil {
+	if pc != nil && key != "" {
 		if err := pc.Put(key, creds); err != nil {
 			debug.Printf("credential cache: not stored: %v", err)
 		}
 	}
 	return creds, nil
+}
+
+// peekCertificate returns the first certificate of a PEM file named by
+// --certificate, or nil for anything else (standard input, PKCS#11, a
+// PKCS#12 bundle, the environment).
+func peekCertificate(name string) *x509.Certificate {
+	if name == "" || name == "-" || strings.HasPrefix(name, "pkcs11:") {
+		return nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil
+	}
+	for rest := data; ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			return nil
+		}
+		if block.Type == "CERTIFICATE" {
+			cert, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return nil
+			}
+			return cert
+		}
+	}
 }

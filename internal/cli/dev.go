@@ -1,3 +1,5 @@
+//go:build !helper
+
 package cli
 
 import (

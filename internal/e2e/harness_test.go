@@ -149,31 +149,42 @@ func (e *env) setup(t *testing.T, name, caPEM string) *resources {
 	return r
 }
 
-var roamBuild struct {
+// binaryBuild is one build of cmd/roam per test process.
+type binaryBuild struct {
 	once sync.Once
 	path string
 	err  error
 	out  []byte
 }
 
+var (
+	roamBuild   binaryBuild // the full binary
+	helperBuild binaryBuild // go build -tags helper: the credential helper alone
+)
+
 // roamBinary builds cmd/roam once per test process.
-func roamBinary(t *testing.T) string {
-	t.Helper()
-	roamBuild.once.Do(func() {
+func roamBinary(tb testing.TB) string { return roamBuild.get(tb) }
+
+// helperBinary builds the lean helper-only roam (-tags helper) once.
+func helperBinary(tb testing.TB) string { return helperBuild.get(tb, "-tags", "helper") }
+
+func (b *binaryBuild) get(tb testing.TB, flags ...string) string {
+	tb.Helper()
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "roam-e2e-bin")
 		if err != nil {
-			roamBuild.err = err
+			b.err = err
 			return
 		}
-		roamBuild.path = filepath.Join(dir, "roam")
-		cmd := exec.Command("go", "build", "-o", roamBuild.path, "./cmd/roam")
-		cmd.Dir = testenv.RepoRoot(t)
-		roamBuild.out, roamBuild.err = cmd.CombinedOutput()
+		b.path = filepath.Join(dir, "roam")
+		cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", b.path, "./cmd/roam")...)
+		cmd.Dir = testenv.RepoRoot(tb)
+		b.out, b.err = cmd.CombinedOutput()
 	})
-	if roamBuild.err != nil {
-		t.Fatalf("go build ./cmd/roam: %v\n%s", roamBuild.err, roamBuild.out)
+	if b.err != nil {
+		tb.Fatalf("go build ./cmd/roam: %v\n%s", b.err, b.out)
 	}
-	return roamBuild.path
+	return b.path
 }
 
 // run runs a command with a clean AWS environment (no user config, no

@@ -18,7 +18,6 @@ import (
 	ratypes "github.com/aws/aws-sdk-go-v2/service/rolesanywhere/types"
 
 	"github.com/roam-dev/roam/internal/server"
-	"github.com/roam-dev/roam/internal/testenv"
 	"github.com/roam-dev/roam/internal/testpki"
 )
 
@@ -32,25 +31,32 @@ import (
 //	go test ./internal/e2e -run '^$' -bench CredentialProcess -benchtime 50x
 func BenchmarkCredentialProcess(b *testing.B) {
 	admin := benchServer(b)
-	roam := roamBinaryTB(b)
 	ctx := context.Background()
 	cacheHome := b.TempDir()
 	environ := append(cleanEnv(), "HOME="+b.TempDir(), "XDG_CACHE_HOME="+cacheHome)
-
+	ids := map[testpki.KeyType][]string{}
 	for _, kt := range []testpki.KeyType{testpki.RSA2048, testpki.ECP256} {
-		id := benchIdentity(b, ctx, admin, kt)
-		args := append([]string{"credential-process"}, id...)
-		b.Run("no cache/"+string(kt), func(b *testing.B) { benchExec(b, environ, roam, args...) })
-		b.Run("cache hit/"+string(kt), func(b *testing.B) {
-			warm := exec.Command(roam, append(args, "--cache")...)
-			warm.Env = environ
-			if out, err := warm.CombinedOutput(); err != nil {
-				b.Fatalf("warming the cache: %v %s", err, out)
-			}
-			benchExec(b, environ, roam, append(args, "--cache")...)
-		})
+		ids[kt] = benchIdentity(b, ctx, admin, kt)
 	}
-	b.Run("version", func(b *testing.B) { benchExec(b, environ, roam, "version") })
+	for _, build := range []struct {
+		name string
+		path string
+	}{{"full", roamBinary(b)}, {"helper build", helperBinary(b)}} {
+		roam := build.path
+		for _, kt := range []testpki.KeyType{testpki.RSA2048, testpki.ECP256} {
+			args := append([]string{"credential-process"}, ids[kt]...)
+			b.Run(build.name+"/no cache/"+string(kt), func(b *testing.B) { benchExec(b, environ, roam, args...) })
+			b.Run(build.name+"/cache hit/"+string(kt), func(b *testing.B) {
+				warm := exec.Command(roam, append(args, "--cache")...)
+				warm.Env = environ
+				if out, err := warm.CombinedOutput(); err != nil {
+					b.Fatalf("warming the cache: %v %s", err, out)
+				}
+				benchExec(b, environ, roam, append(args, "--cache")...)
+			})
+		}
+		b.Run(build.name+"/version", func(b *testing.B) { benchExec(b, environ, roam, "version") })
+	}
 }
 
 // benchExec runs the command b.N times; each run must succeed.
@@ -129,21 +135,3 @@ func benchIdentity(b *testing.B, ctx context.Context, admin aws.Config, kt testp
 }
 
 // roamBinaryTB is roamBinary for benchmarks; both share one build.
-func roamBinaryTB(tb testing.TB) string {
-	tb.Helper()
-	roamBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "roam-e2e-bin")
-		if err != nil {
-			roamBuild.err = err
-			return
-		}
-		roamBuild.path = filepath.Join(dir, "roam")
-		cmd := exec.Command("go", "build", "-o", roamBuild.path, "./cmd/roam")
-		cmd.Dir = testenv.RepoRoot(tb)
-		roamBuild.out, roamBuild.err = cmd.CombinedOutput()
-	})
-	if roamBuild.err != nil {
-		tb.Fatalf("go build ./cmd/roam: %v\n%s", roamBuild.err, roamBuild.out)
-	}
-	return roamBuild.path
-}

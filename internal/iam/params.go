@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/roam-dev/roam/internal/apierror"
@@ -50,13 +51,15 @@ func malformedQuery(cause error) error {
 // Java regular expressions matched against the whole value; re is the Go
 // equivalent, anchored, and src is the model's text, quoted in messages as
 // IAM quotes it.
+// The expression is compiled on first use, so process start (which every
+// credential_process run pays) does not compile patterns it never uses.
 type pattern struct {
-	re  *regexp.Regexp
+	re  func() *regexp.Regexp
 	src string
 }
 
 func newPattern(goExpr, modelSrc string) *pattern {
-	return &pattern{re: regexp.MustCompile(`^(?:` + goExpr + `)$`), src: modelSrc}
+	return &pattern{re: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:` + goExpr + `)$`) }), src: modelSrc}
 }
 
 // Patterns of the IAM service model (2010-05-08).
@@ -185,7 +188,7 @@ func (f *form) check(fieldName, s string, rule strRule) {
 		f.fail(fieldName, s, fmt.Sprintf("have length greater than or equal to %d", rule.min))
 	case rule.max > 0 && n > rule.max:
 		f.fail(fieldName, s, fmt.Sprintf("have length less than or equal to %d", rule.max))
-	case rule.pat != nil && !rule.pat.re.MatchString(s):
+	case rule.pat != nil && !rule.pat.re().MatchString(s):
 		f.fail(fieldName, s, "satisfy regular expression pattern: "+rule.pat.src)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/roam-dev/roam/internal/apierror"
 )
@@ -18,13 +19,14 @@ var (
 	trustAnchorArnPattn = modelPattern(`arn:aws(-[^:]+)?:rolesanywhere(:.*){2}(:trust-anchor.*)`)
 )
 
+// pattern is compiled on first use, keeping process start cheap.
 type pattern struct {
-	re  *regexp.Regexp
+	re  func() *regexp.Regexp
 	src string
 }
 
 func modelPattern(src string) pattern {
-	return pattern{re: regexp.MustCompile(`^(?:` + src + `)$`), src: src}
+	return pattern{re: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:` + src + `)$`) }), src: src}
 }
 
 // validator collects constraint violations and reports them the way AWS
@@ -81,7 +83,7 @@ func (v *validator) strValue(field, s string, shown any, min, max int, p *patter
 		v.fail(field, shown, fmt.Sprintf("have length greater than or equal to %d", min))
 	case max > 0 && n > max:
 		v.fail(field, shown, fmt.Sprintf("have length less than or equal to %d", max))
-	case p != nil && !p.re.MatchString(s):
+	case p != nil && !p.re().MatchString(s):
 		v.fail(field, shown, "satisfy regular expression pattern: "+p.src)
 	}
 }

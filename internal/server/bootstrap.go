@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roam-dev/roam/internal/credentials"
@@ -22,8 +23,8 @@ import (
 const AdminCredentialsFile = "admin-credentials"
 
 var (
-	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
-	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	accountIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
+	regionPattern    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`) })
 )
 
 // bootstrap makes sure the store holds an account and a sealing key,
@@ -31,10 +32,10 @@ var (
 // admin credentials file. An existing account must agree with the
 // requested account ID and region (when given).
 func bootstrap(ctx context.Context, st store.Store, dataDir, accountID, region string, now time.Time) (*store.Account, error) {
-	if accountID != "" && !accountIDPattern.MatchString(accountID) {
+	if accountID != "" && !accountIDPattern().MatchString(accountID) {
 		return nil, fmt.Errorf("--account-id %q: an account ID is 12 digits", accountID)
 	}
-	if region != "" && !regionPattern.MatchString(region) {
+	if region != "" && !regionPattern().MatchString(region) {
 		return nil, fmt.Errorf("--region %q does not look like a region name (e.g. us-east-1)", region)
 	}
 	acct, err := st.GetAccount(ctx)

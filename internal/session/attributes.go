@@ -6,8 +6,8 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"math/big"
-	"regexp"
 	"strings"
+	"unicode"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -144,8 +144,17 @@ func firstDirectoryName(c *x509.Certificate) []byte {
 	return nil
 }
 
-// stsTagValue is the pattern STS allows for session tag keys and values.
-var stsTagValue = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+// stsChars reports whether every rune of s is one STS allows in session
+// tag keys and values and in source identities: letters, separators,
+// numbers and _ . : / = + - @ (the pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]).
+func stsChars(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.In(r, unicode.Z) && !unicode.IsNumber(r) && !strings.ContainsRune("_.:/=+-@", r) {
+			return false
+		}
+	}
+	return true
+}
 
 const (
 	maxTagKeyLen   = 128
@@ -158,7 +167,7 @@ const (
 func SessionTags(c *x509.Certificate, mappings []store.AttributeMapping) []Attribute {
 	var out []Attribute
 	add := func(key, value string) {
-		if value == "" || len(key) > maxTagKeyLen || len([]rune(value)) > maxTagValueLen || !stsTagValue.MatchString(value) || !stsTagValue.MatchString(key) {
+		if value == "" || len(key) > maxTagKeyLen || len([]rune(value)) > maxTagValueLen || !stsChars(value) || !stsChars(key) {
 			return
 		}
 		out = append(out, Attribute{Key: key, Value: value})
@@ -223,7 +232,7 @@ func selected(order []string, rules []store.MappingRule, prefix string) []string
 func SourceIdentity(c *x509.Certificate) string {
 	cn := c.Subject.CommonName
 	n := len([]rune(cn))
-	if cn != "" && stsSourceIdentity.MatchString(cn) {
+	if cn != "" && stsChars(cn) {
 		switch {
 		case n <= 61:
 			return "CN=" + cn
@@ -233,8 +242,6 @@ func SourceIdentity(c *x509.Certificate) string {
 	}
 	return "ID=" + HexSerial(c.SerialNumber)
 }
-
-var stsSourceIdentity = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
 
 // HexSerial renders a serial number as lowercase hex of its big-endian
 // magnitude, always of even length (the default role session name).
@@ -246,5 +253,17 @@ func HexSerial(n *big.Int) string {
 	return fmt.Sprintf("%x", b)
 }
 
-// roleSessionNamePattern is STS's RoleSessionName constraint.
-var roleSessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+// validRoleSessionName is STS's RoleSessionName constraint,
+// [\w+=,.@-]{2,64}.
+func validRoleSessionName(s string) bool {
+	if len(s) < 2 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_+=,.@-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}

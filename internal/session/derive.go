@@ -26,7 +26,7 @@ func derive(snap *snapshot.Snapshot, profile *snapshot.Profile, role *snapshot.R
 		if !profile.AcceptRoleSessionName {
 			return nil, cannotAssume(role.Arn, "role_session_name.not_accepted", "the request sets roleSessionName %q but the profile %s does not accept role session names (acceptRoleSessionName is false)", *in.RoleSessionName, profile.Arn)
 		}
-		if !roleSessionNamePattern.MatchString(*in.RoleSessionName) {
+		if !validRoleSessionName(*in.RoleSessionName) {
 			return nil, invalid("request.invalid_role_session_name", "1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]{2,64}", *in.RoleSessionName)
 		}
 		name = *in.RoleSessionName
