@@ -51,6 +51,15 @@ fi
 log "go vet"
 go vet ./...
 
+log "builds: static (CGO_ENABLED=0) full and helper-only binaries"
+bindir=$(mktemp -d)
+trap 'rm -rf "$bindir"' EXIT
+CGO_ENABLED=0 go build -o "$bindir/roam" ./cmd/roam
+CGO_ENABLED=0 go build -tags helper -o "$bindir/roam-helper" ./cmd/roam
+"$bindir/roam-helper" credential-process --certificate pkcs11:token=x --trust-anchor-arn arn:aws:rolesanywhere:us-east-1:1:trust-anchor/x \
+  --profile-arn arn:aws:rolesanywhere:us-east-1:1:profile/x --role-arn arn:aws:iam::1:role/x 2>&1 | grep -q "cgo" ||
+  { log "the static helper build does not explain that PKCS#11 needs cgo"; exit 1; }
+
 log "go test"
 export ROAM_TEST_REQUIRE_ALL=1
 export CGO_ENABLED=1 # the PKCS#11 backend and its SoftHSM tests need cgo
