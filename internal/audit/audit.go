@@ -8,7 +8,6 @@ package audit
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -84,10 +83,10 @@ func (l *Log) Write(r Record) {
 
 func (l *Log) run() {
 	defer close(l.done)
-	enc := json.NewEncoder(l.w)
-	enc.SetEscapeHTML(false)
+	var line []byte
 	for r := range l.queue {
-		if err := enc.Encode(&r); err != nil && l.err == nil {
+		line = appendRecord(line[:0], &r)
+		if _, err := l.w.Write(line); err != nil && l.err == nil {
 			l.err = err
 		}
 		if len(l.queue) == 0 {

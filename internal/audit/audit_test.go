@@ -90,3 +90,33 @@ func splitLines(b []byte) []string {
 	}
 	return out
 }
+
+// TestAppendRecordMatchesEncodingJSON: the hand-written encoder writes
+// what encoding/json writes, for awkward strings too.
+func TestAppendRecordMatchesEncodingJSON(t *testing.T) {
+	exp := time.Date(2026, 11, 24, 8, 0, 0, 123456789, time.UTC)
+	for _, r := range []Record{
+		{Time: exp, Decision: "allow", SessionName: "01ab", Expiration: &exp},
+		{Time: exp, SourceIP: "::1", Subject: "CN=\"quoted\",O=a\\b\n\t<tag>&\u2028", Issuer: "CN=\xff\xfe bad utf-8", Decision: "deny", Reason: "r", Explanation: "ünïcödé ✓"},
+		{},
+	} {
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendRecord(nil, &r); string(got) != string(want)+"\n" {
+			t.Errorf("appendRecord\n got %s\nwant %s", got, want)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	f.Add("plain")
+	f.Add("\x00\x1f\"\\<>&\u2028\u2029\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}

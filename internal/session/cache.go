@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,7 +31,9 @@ type certInfo struct {
 	subject        string
 	issuer         string
 	serialHex      string
+	serialUpper    string // the serial as subject records show it
 	sourceIdentity string
+	pem            string
 
 	mu   sync.Mutex
 	tags map[string][]Attribute // by profile ID and version
@@ -40,7 +44,9 @@ func (ci *certInfo) derive() {
 		ci.subject = RenderName(ci.cert.RawSubject)
 		ci.issuer = RenderName(ci.cert.RawIssuer)
 		ci.serialHex = HexSerial(ci.cert.SerialNumber)
+		ci.serialUpper = strings.ToUpper(ci.serialHex)
 		ci.sourceIdentity = SourceIdentity(ci.cert)
+		ci.pem = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ci.cert.Raw}))
 	})
 }
 

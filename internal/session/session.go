@@ -9,7 +9,6 @@ package session
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,9 +129,9 @@ type Decision struct {
 	SessionName string
 	Expiration  time.Time
 
-	// For subject recording: the authenticated leaf and the request's
-	// instance properties.
-	leaf               *x509.Certificate
+	// For subject recording: the authenticated certificate and the
+	// request's instance properties.
+	cert               *certInfo
 	account            string
 	instanceProperties map[string]string
 }
@@ -173,10 +172,10 @@ func (s *Service) CreateSession(ctx context.Context, r *http.Request, body []byt
 	now := s.now()
 	d := &Decision{Time: now.UTC(), SourceIP: sourceIP(r)}
 	res, den := s.decide(ctx, r, body, now, d)
-	if d.leaf != nil && s.subjects != nil {
+	if d.cert != nil && d.account != "" && s.subjects != nil {
 		// The caller proved possession of the certificate's key: the
 		// attempt, successful or not, belongs to its subject.
-		s.subjects.Record(activity(d.account, d.leaf, d.Subject, d.Issuer, d.instanceProperties, den != nil, now))
+		s.subjects.Record(activity(d.account, d.cert, d.instanceProperties, den != nil, now))
 	}
 	if den != nil {
 		d.Reason, d.Explanation = den.reason, den.why
@@ -222,7 +221,7 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 		return nil, signatureDenial(err)
 	}
 	ci.derive()
-	d.leaf, d.instanceProperties = leaf, in.InstanceProperties
+	d.cert, d.instanceProperties = ci, in.InstanceProperties
 	d.Subject, d.Issuer, d.Serial = ci.subject, ci.issuer, ci.serialHex
 	d.Fingerprint = hexFingerprint(ci.fingerprint)
 

@@ -2,10 +2,7 @@ package session
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -112,17 +109,17 @@ func (r *Recorder) Close() {
 }
 
 // activity describes an attempt with an authenticated certificate.
-func activity(account string, leaf *x509.Certificate, subject, issuer string, props map[string]string, failed bool, now time.Time) store.SubjectActivity {
+func activity(account string, ci *certInfo, props map[string]string, failed bool, now time.Time) store.SubjectActivity {
 	return store.SubjectActivity{
-		SubjectID:   SubjectID(account, subject),
-		X509Subject: subject,
+		SubjectID:   SubjectID(account, ci.subject),
+		X509Subject: ci.subject,
 		At:          now.UTC(),
 		Credential: store.CredentialUse{
 			SeenAt:         now.UTC(),
-			SerialNumber:   strings.ToUpper(HexSerial(leaf.SerialNumber)),
-			Issuer:         issuer,
+			SerialNumber:   ci.serialUpper,
+			Issuer:         ci.issuer,
 			Enabled:        true,
-			CertificatePEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw})),
+			CertificatePEM: ci.pem,
 			Failed:         failed,
 		},
 		InstanceProperties: props,
