@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/roam-dev/roam/internal/apierror"
@@ -108,6 +109,37 @@ func WriteJSONError(w http.ResponseWriter, r *http.Request, err error) {
 	WriteJSON(w, e.Status, struct {
 		Message string `json:"message"`
 	}{e.Message})
+}
+
+// ReadParams returns a query-protocol request's parameters: the query
+// string, overridden by the form body of a POST.
+func ReadParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	params, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, malformedQuery(err)
+	}
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPost:
+		body, err := ReadBody(w, r)
+		if err != nil {
+			return nil, err
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, malformedQuery(err)
+		}
+		for k, v := range form {
+			params[k] = v
+		}
+	default:
+		return nil, apierror.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "The HTTP method %s is not allowed; the query protocol uses GET or POST.", r.Method)
+	}
+	return params, nil
+}
+
+func malformedQuery(cause error) error {
+	return apierror.New(http.StatusBadRequest, "MalformedQueryString", "The query string contains a syntax error.").WithCause(cause)
 }
 
 // WriteXML writes a query-protocol success response: <Action>Response with

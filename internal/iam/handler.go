@@ -145,7 +145,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (action string, result any, err error) {
-	values, err := readParams(w, r)
+	values, err := httpapi.ReadParams(w, r)
 	if err != nil {
 		return "", nil, err
 	}

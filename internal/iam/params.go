@@ -2,7 +2,6 @@ package iam
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -11,41 +10,8 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/roam-dev/roam/internal/apierror"
-	"github.com/roam-dev/roam/internal/httpapi"
 	"github.com/roam-dev/roam/internal/store"
 )
-
-// readParams returns the request's query-protocol parameters: the query
-// string, overridden by the form body of a POST.
-func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	params, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, malformedQuery(err)
-	}
-	switch r.Method {
-	case http.MethodGet:
-	case http.MethodPost:
-		body, err := httpapi.ReadBody(w, r)
-		if err != nil {
-			return nil, err
-		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, malformedQuery(err)
-		}
-		for k, v := range form {
-			params[k] = v
-		}
-	default:
-		return nil, apierror.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "The HTTP method %s is not allowed; the query protocol uses GET or POST.", r.Method)
-	}
-	return params, nil
-}
-
-func malformedQuery(cause error) error {
-	return apierror.New(http.StatusBadRequest, "MalformedQueryString", "The query string contains a syntax error.").WithCause(cause)
-}
 
 // pattern is a constraint from the service model. The model's patterns are
 // Java regular expressions matched against the whole value; re is the Go

@@ -11,7 +11,6 @@ package sts
 import (
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 
 	"github.com/roam-dev/roam/internal/apierror"
@@ -81,7 +80,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*callerIdentity, error) {
-	params, err := readParams(w, r)
+	params, err := httpapi.ReadParams(w, r)
 	if err != nil {
 		return nil, err
 	}
@@ -127,35 +126,4 @@ func (h *Handler) identify(p *auth.Principal) *callerIdentity {
 
 func invalidAction(action, version string) error {
 	return apierror.New(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", action, version)
-}
-
-// readParams returns the query string's parameters, overridden by the form
-// body of a POST.
-func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	params, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, malformedQuery(err)
-	}
-	switch r.Method {
-	case http.MethodGet:
-	case http.MethodPost:
-		body, err := httpapi.ReadBody(w, r)
-		if err != nil {
-			return nil, err
-		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, malformedQuery(err)
-		}
-		for k, v := range form {
-			params[k] = v
-		}
-	default:
-		return nil, apierror.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "The HTTP method %s is not allowed; the query protocol uses GET or POST.", r.Method)
-	}
-	return params, nil
-}
-
-func malformedQuery(cause error) error {
-	return apierror.New(http.StatusBadRequest, "MalformedQueryString", "The query string contains a syntax error.").WithCause(cause)
 }
