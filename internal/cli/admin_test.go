@@ -5,11 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
-	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,15 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rolesanywhere"
 
 	"github.com/roam-dev/roam/internal/cli"
-	"github.com/roam-dev/roam/internal/server"
 	"github.com/roam-dev/roam/internal/store"
 	"github.com/roam-dev/roam/internal/testpki"
+	"github.com/roam-dev/roam/internal/testserver"
 )
 
 // adminServer is a roam server running in-process for one test, with SDK
@@ -42,37 +36,8 @@ type adminServer struct {
 // adminStart runs a server on a free loopback port for the test's duration.
 func adminStart(t *testing.T) *adminServer {
 	t.Helper()
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	ln, url, err := s.Listen()
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("serve: %v", err)
-		}
-		s.Close()
-	})
-	acct := s.Account()
-	cfg := aws.Config{
-		Region:       acct.Region,
-		Credentials:  awscreds.NewStaticCredentialsProvider(acct.RootAccessKeyID, acct.RootSecretAccessKey, ""),
-		BaseEndpoint: aws.String(url),
-	}
-	return &adminServer{
-		url: url, dataDir: dir, credsFile: filepath.Join(dir, server.AdminCredentialsFile), account: acct,
-		ra: rolesanywhere.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg),
-	}
+	s := testserver.Start(t, testserver.Options{})
+	return &adminServer{url: s.URL, dataDir: s.DataDir, credsFile: s.AdminFile, account: s.Account, ra: s.RolesAnywhere, iam: s.IAM}
 }
 
 // adminResult is what one in-process run of roam printed.

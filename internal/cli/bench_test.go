@@ -5,9 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,15 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/rolesanywhere"
-	ratypes "github.com/aws/aws-sdk-go-v2/service/rolesanywhere/types"
-
 	"github.com/roam-dev/roam/internal/cli"
-	"github.com/roam-dev/roam/internal/server"
 	"github.com/roam-dev/roam/internal/testpki"
+	"github.com/roam-dev/roam/internal/testserver"
 )
 
 // benchTarget is a running roam server with a trust anchor, a role and a
@@ -37,67 +28,21 @@ type benchTarget struct {
 }
 
 // startBenchTarget runs a real server in-process on a loopback port for
-// the test's duration and prepares the walkthrough's resources on it with
-// the AWS SDK, as any client would.
+// the test's duration and prepares the walkthrough's resources on it.
 func startBenchTarget(t *testing.T) *benchTarget {
 	t.Helper()
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, url, err := s.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("serve: %v", err)
-		}
-		s.Close()
-	})
-
-	acct := s.Account()
-	cfg := aws.Config{
-		Region:       acct.Region,
-		Credentials:  awscreds.NewStaticCredentialsProvider(acct.RootAccessKeyID, acct.RootSecretAccessKey, ""),
-		BaseEndpoint: aws.String(url),
-	}
-	ra, im := rolesanywhere.NewFromConfig(cfg), iam.NewFromConfig(cfg)
+	s := testserver.Start(t, testserver.Options{})
 	ca := testpki.NewCA(t, testpki.WithKeyType(testpki.RSA2048))
 	leaf := ca.Leaf(t, testpki.WithKeyType(testpki.RSA2048))
-	b := &benchTarget{url: url, cert: filepath.Join(dir, "client.pem"), key: filepath.Join(dir, "client.key"), accountID: acct.ID}
+	r := s.Walkthrough(t, "bench", string(testpki.PEM(ca.Cert)))
+	b := &benchTarget{url: s.URL, cert: filepath.Join(s.DataDir, "client.pem"), key: filepath.Join(s.DataDir, "client.key"), accountID: s.Account.ID,
+		trustAnchorArn: r.TrustAnchorArn, profileArn: r.ProfileArn, role: r.RoleArn}
 	if err := os.WriteFile(b.cert, testpki.PEM(leaf.Cert), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(b.key, testpki.KeyPEM(t, leaf.Key), 0o600); err != nil {
 		t.Fatal(err)
 	}
-
-	ta, err := ra.CreateTrustAnchor(ctx, &rolesanywhere.CreateTrustAnchorInput{
-		Name: aws.String("bench"), Enabled: aws.Bool(true),
-		Source: &ratypes.Source{SourceType: ratypes.TrustAnchorTypeCertificateBundle, SourceData: &ratypes.SourceDataMemberX509CertificateData{Value: string(testpki.PEM(ca.Cert))}},
-	})
-	if err != nil {
-		t.Fatalf("CreateTrustAnchor: %v", err)
-	}
-	b.trustAnchorArn = *ta.TrustAnchor.TrustAnchorArn
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"rolesanywhere.amazonaws.com"},` +
-		`"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Condition":{"ArnEquals":{"aws:SourceArn":"` + b.trustAnchorArn + `"}}}]}`
-	role, err := im.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bench"), AssumeRolePolicyDocument: aws.String(trust)})
-	if err != nil {
-		t.Fatalf("CreateRole: %v", err)
-	}
-	b.role = *role.Role.Arn
-	p, err := ra.CreateProfile(ctx, &rolesanywhere.CreateProfileInput{Name: aws.String("bench"), Enabled: aws.Bool(true), RoleArns: []string{b.role}})
-	if err != nil {
-		t.Fatalf("CreateProfile: %v", err)
-	}
-	b.profileArn = *p.Profile.ProfileArn
 	return b
 }
 

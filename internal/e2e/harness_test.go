@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,15 +15,12 @@ import (
 
 	"log/slog"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rolesanywhere"
-	ratypes "github.com/aws/aws-sdk-go-v2/service/rolesanywhere/types"
 
-	"github.com/roam-dev/roam/internal/server"
 	"github.com/roam-dev/roam/internal/store"
 	"github.com/roam-dev/roam/internal/testenv"
+	"github.com/roam-dev/roam/internal/testserver"
 )
 
 // logBuffer collects the server's JSON log lines.
@@ -65,6 +61,7 @@ func (b *logBuffer) lastAudit(t *testing.T) map[string]any {
 
 // env is a running server and admin clients for it.
 type env struct {
+	*testserver.Server
 	url       string
 	dataDir   string
 	account   *store.Account
@@ -74,79 +71,25 @@ type env struct {
 	adminFile string
 }
 
-// start runs a server on a free loopback port for the test's duration.
+// start runs a server on a free loopback port for the test's duration,
+// its log in JSON lines the test can read.
 func start(t *testing.T) *env {
 	t.Helper()
 	logs := &logBuffer{}
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, url, err := s.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("serve: %v", err)
-		}
-		s.Close()
-	})
-	acct := s.Account()
-	cfg := aws.Config{
-		Region:       acct.Region,
-		Credentials:  awscreds.NewStaticCredentialsProvider(acct.RootAccessKeyID, acct.RootSecretAccessKey, ""),
-		BaseEndpoint: aws.String(url),
-	}
-	return &env{
-		url: url, dataDir: dir, account: acct, logs: logs,
-		ra: rolesanywhere.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg),
-		adminFile: filepath.Join(dir, server.AdminCredentialsFile),
-	}
+	s := testserver.Start(t, testserver.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	return &env{Server: s, url: s.URL, dataDir: s.DataDir, account: s.Account, logs: logs, ra: s.RolesAnywhere, iam: s.IAM, adminFile: s.AdminFile}
 }
 
 // resources are the walkthrough's trust anchor, role and profile.
-type resources struct {
-	TrustAnchorArn, TrustAnchorID string
-	RoleArn, RoleName             string
-	ProfileArn, ProfileID         string
-}
+type resources = testserver.Resources
 
 // trustPolicy is a correct Roles Anywhere trust policy for anchorArn.
-func trustPolicy(anchorArn string) string {
-	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"rolesanywhere.amazonaws.com"},` +
-		`"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Condition":{"ArnEquals":{"aws:SourceArn":"` + anchorArn + `"}}}]}`
-}
+func trustPolicy(anchorArn string) string { return testserver.TrustPolicy(anchorArn) }
 
 // setup registers caPEM as a trust anchor and creates a role and a
-// profile for it with the Go SDK.
+// profile for it.
 func (e *env) setup(t *testing.T, name, caPEM string) *resources {
-	t.Helper()
-	ctx := context.Background()
-	ta, err := e.ra.CreateTrustAnchor(ctx, &rolesanywhere.CreateTrustAnchorInput{
-		Name: aws.String(name), Enabled: aws.Bool(true),
-		Source: &ratypes.Source{SourceType: ratypes.TrustAnchorTypeCertificateBundle, SourceData: &ratypes.SourceDataMemberX509CertificateData{Value: caPEM}},
-	})
-	if err != nil {
-		t.Fatalf("CreateTrustAnchor: %v", err)
-	}
-	r := &resources{TrustAnchorArn: *ta.TrustAnchor.TrustAnchorArn, TrustAnchorID: *ta.TrustAnchor.TrustAnchorId, RoleName: name + "-role"}
-	role, err := e.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(r.RoleName), AssumeRolePolicyDocument: aws.String(trustPolicy(r.TrustAnchorArn))})
-	if err != nil {
-		t.Fatalf("CreateRole: %v", err)
-	}
-	r.RoleArn = *role.Role.Arn
-	p, err := e.ra.CreateProfile(ctx, &rolesanywhere.CreateProfileInput{Name: aws.String(name), Enabled: aws.Bool(true), RoleArns: []string{r.RoleArn}})
-	if err != nil {
-		t.Fatalf("CreateProfile: %v", err)
-	}
-	r.ProfileArn, r.ProfileID = *p.Profile.ProfileArn, *p.Profile.ProfileId
-	return r
+	return e.Walkthrough(t, name, caPEM)
 }
 
 // binaryBuild is one build of cmd/roam per test process.

@@ -3,22 +3,18 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
-	"log/slog"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rolesanywhere"
 	ratypes "github.com/aws/aws-sdk-go-v2/service/rolesanywhere/types"
 
-	"github.com/roam-dev/roam/internal/server"
 	"github.com/roam-dev/roam/internal/testpki"
+	"github.com/roam-dev/roam/internal/testserver"
 )
 
 // BenchmarkCredentialProcess measures roam credential-process end to end,
@@ -74,32 +70,9 @@ func benchExec(b *testing.B, environ []string, name string, args ...string) {
 	}
 }
 
-// benchServer starts a roam server for the benchmark (the tests' start
-// takes a *testing.T) and returns an admin configuration for it.
-func benchServer(b *testing.B) aws.Config {
-	b.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, url, err := s.Listen()
-	if err != nil {
-		b.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	b.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			b.Errorf("serve: %v", err)
-		}
-		s.Close()
-	})
-	acct := s.Account()
-	return aws.Config{Region: acct.Region, BaseEndpoint: aws.String(url),
-		Credentials: awscreds.NewStaticCredentialsProvider(acct.RootAccessKeyID, acct.RootSecretAccessKey, "")}
-}
+// benchServer starts a roam server for the benchmark and returns an admin
+// configuration for it.
+func benchServer(b *testing.B) aws.Config { return testserver.Start(b, testserver.Options{}).Config }
 
 // benchIdentity creates a CA, trust anchor, role and profile and a client
 // certificate of key type kt, and returns credential-process's flags.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,11 +16,11 @@ import (
 	"time"
 
 	"github.com/roam-dev/roam/internal/credentials"
-	"github.com/roam-dev/roam/internal/server"
 	"github.com/roam-dev/roam/internal/sigv4"
 	"github.com/roam-dev/roam/internal/store"
 	"github.com/roam-dev/roam/internal/store/sqlite"
 	"github.com/roam-dev/roam/internal/testenv"
+	"github.com/roam-dev/roam/internal/testserver"
 )
 
 // The resources the captured requests name.
@@ -42,7 +41,7 @@ func (c *pinnedClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // vectorServer starts a server whose store holds the account, trust
 // anchor (the vectors' two root CAs), role and profile the captured
 // requests name, with a pinned clock.
-func vectorServer(t *testing.T, root string, clk *pinnedClock, caFiles []string, rolePath string) (url, dataDir string) {
+func vectorServer(t *testing.T, root string, clk *pinnedClock, caFiles []string, rolePath string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -72,19 +71,7 @@ func vectorServer(t *testing.T, root string, clk *pinnedClock, caFiles []string,
 	}
 	st.Close()
 
-	ctx, cancel := context.WithCancel(ctx)
-	s, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: dir, AccountID: vectorAccount, Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, url, err := s.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done; s.Close() })
-	return url, dir
+	return testserver.Start(t, testserver.Options{DataDir: dir, AccountID: vectorAccount, Now: clk.Now}).URL, dir
 }
 
 // capturedRequests lists every captured CreateSession request whose

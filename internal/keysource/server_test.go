@@ -3,21 +3,17 @@ package keysource
 import (
 	"context"
 	"crypto/x509"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/rolesanywhere"
-	ratypes "github.com/aws/aws-sdk-go-v2/service/rolesanywhere/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/roam-dev/roam/internal/helper"
-	"github.com/roam-dev/roam/internal/server"
 	"github.com/roam-dev/roam/internal/testpki"
+	"github.com/roam-dev/roam/internal/testserver"
 )
 
 // roamServer is a roam server running in-process with one trust anchor,
@@ -31,37 +27,9 @@ type roamServer struct {
 // startRoam runs a server trusting ca for the test's duration.
 func startRoam(t *testing.T, ca *x509.Certificate) *roamServer {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, url, err := s.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done; s.Close() })
-	acct := s.Account()
-	cfg := aws.Config{Region: acct.Region, BaseEndpoint: aws.String(url),
-		Credentials: awscreds.NewStaticCredentialsProvider(acct.RootAccessKeyID, acct.RootSecretAccessKey, "")}
-	ra, im := rolesanywhere.NewFromConfig(cfg), iam.NewFromConfig(cfg)
-	ta, err := ra.CreateTrustAnchor(ctx, &rolesanywhere.CreateTrustAnchorInput{Name: aws.String("hw"), Enabled: aws.Bool(true),
-		Source: &ratypes.Source{SourceType: ratypes.TrustAnchorTypeCertificateBundle, SourceData: &ratypes.SourceDataMemberX509CertificateData{Value: string(testpki.PEM(ca))}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"rolesanywhere.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Condition":{"ArnEquals":{"aws:SourceArn":"` + *ta.TrustAnchor.TrustAnchorArn + `"}}}]}`
-	role, err := im.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("hw"), AssumeRolePolicyDocument: aws.String(trust)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := ra.CreateProfile(ctx, &rolesanywhere.CreateProfileInput{Name: aws.String("hw"), Enabled: aws.Bool(true), RoleArns: []string{*role.Role.Arn}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &roamServer{url: url, region: acct.Region, anchorArn: *ta.TrustAnchor.TrustAnchorArn, profileArn: *p.Profile.ProfileArn, role: *role.Role.Arn}
+	s := testserver.Start(t, testserver.Options{})
+	r := s.Walkthrough(t, "hw", string(testpki.PEM(ca)))
+	return &roamServer{url: s.URL, region: s.Account.Region, anchorArn: r.TrustAnchorArn, profileArn: r.ProfileArn, role: r.RoleArn}
 }
 
 // createSession opens the key source opts names, gets credentials with it
@@ -95,8 +63,8 @@ func (s *roamServer) createSession(t *testing.T, opts Options, tpmDevice string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(aws.ToString(out.Arn), ":assumed-role/hw/") {
-		t.Fatalf("caller %s, want a session of role hw", aws.ToString(out.Arn))
+	if !strings.Contains(aws.ToString(out.Arn), ":assumed-role/hw-role/") {
+		t.Fatalf("caller %s, want a session of role hw-role", aws.ToString(out.Arn))
 	}
 }
 
