@@ -193,10 +193,16 @@ func (st *Statement) compileResources(path string, kind Kind, vars bool) error {
 	switch {
 	case st.Resource != nil && st.NotResource != nil:
 		return syntaxErr(path, "both Resource and NotResource")
+	case kind == TrustPolicy && st.Resource != nil:
+		// A role trust policy is about the role itself; IAM refuses one
+		// that names resources.
+		return &MalformedError{Message: "Has prohibited field Resource", Path: path + ".Resource"}
+	case kind == TrustPolicy && st.NotResource != nil:
+		return &MalformedError{Message: "Has prohibited field NotResource", Path: path + ".NotResource"}
 	case st.NotResource != nil:
 		list, field = st.NotResource, "NotResource"
 	case st.Resource == nil && kind == TrustPolicy:
-		return nil // applies to any resource
+		return nil // applies to the role
 	}
 	if len(list) == 0 {
 		return malformed(msgNoResources, path, "Resource or NotResource must list at least one resource")

@@ -59,7 +59,9 @@ func TestParseErrors(t *testing.T) {
 		{"resource/empty list", id, stmt(`"Effect":"Allow","Action":"s3:*","Resource":[]`), msgNoResources, "at least one resource"},
 		{"resource/both", id, stmt(allowAll + `,"NotResource":"*"`), msgSyntax, "both Resource and NotResource"},
 		{"resource/not an ARN", id, stmt(`"Effect":"Allow","Action":"s3:*","Resource":"bucket"`), `Resource bucket must be in ARN format or "*".`, ""},
-		{"resource/empty list in trust policy", trust, stmt(trustBase + `,"Resource":[]`), msgNoResources, ""},
+		{"resource/empty list in trust policy", trust, stmt(trustBase + `,"Resource":[]`), "Has prohibited field Resource", ""},
+		{"resource/named in trust policy", trust, stmt(trustBase + `,"Resource":"arn:aws:iam::123456789012:role/app"`), "Has prohibited field Resource", ""},
+		{"resource/NotResource in trust policy", trust, stmt(trustBase + `,"NotResource":"*"`), "Has prohibited field NotResource", ""},
 		{"resource/unterminated variable", id, stmt(`"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username"`), msgSyntax, "unterminated policy variable"},
 		{"principal/in identity policy", id, stmt(allowAll + `,"Principal":"*"`), msgPrincipalProhibited, ""},
 		{"principal/NotPrincipal in identity policy", id, stmt(allowAll + `,"NotPrincipal":{"AWS":"123456789012"}`), msgPrincipalProhibited, ""},
@@ -193,13 +195,6 @@ func TestParseAccepts(t *testing.T) {
 				}
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("conditions = %+v\nwant %+v", got, want)
-				}
-			}},
-		{"trust policy with Resource", TrustPolicy,
-			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/app"}]}`,
-			func(t *testing.T, p *Policy) {
-				if got := p.Statements[0].Resource; len(got) != 1 {
-					t.Errorf("Resource = %v", got)
 				}
 			}},
 	}
