@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,6 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/roam-dev/roam/internal/credentials"
+	"github.com/roam-dev/roam/internal/testpki"
 )
 
 // clock is a settable clock.
@@ -232,4 +236,37 @@ func forge(token string) string {
 		b[i] = 'A'
 	}
 	return string(b)
+}
+
+func TestTLS(t *testing.T) {
+	ca := testpki.NewCA(t)
+	leaf := ca.Leaf(t, testpki.WithModify(func(c *x509.Certificate) {
+		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		c.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
+	}))
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "tls.pem"), filepath.Join(dir, "tls.key")
+	os.WriteFile(certFile, testpki.PEM(leaf.Cert), 0o644)
+	os.WriteFile(keyFile, testpki.KeyPEM(t, leaf.Key), 0o600)
+	r := serve(t, Config{TLSCert: certFile, TLSKey: keyFile})
+	if !strings.HasPrefix(r.url, "https://") {
+		t.Fatalf("URL %s, want https", r.url)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get(r.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.TLS == nil || resp.TLS.Version < tls.VersionTLS12 {
+		t.Fatalf("status %d, TLS %+v", resp.StatusCode, resp.TLS)
+	}
+	if resp, err := http.Get(strings.Replace(r.url, "https://", "http://", 1) + "/healthz"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Error("plain HTTP was served on the TLS listener")
+		}
+	}
 }
