@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/roam-dev/roam/internal/credentials"
+	"github.com/roam-dev/roam/internal/httpapi"
 	"github.com/roam-dev/roam/internal/sigv4"
 	"github.com/roam-dev/roam/internal/snapshot"
 )
@@ -90,6 +91,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, body 
 	if err := req.Verify(secret); err != nil {
 		return nil, service, fromSigV4(err)
 	}
+	httpapi.RequestFrom(ctx).Region = req.Scope.Region
 	return p, service, nil
 }
 

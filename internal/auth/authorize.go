@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/roam-dev/roam/internal/apierror"
+	"github.com/roam-dev/roam/internal/httpapi"
 	"github.com/roam-dev/roam/internal/policy"
 	"github.com/roam-dev/roam/internal/snapshot"
 )
@@ -43,7 +45,7 @@ func (a *Authorizer) Authorize(ctx context.Context, req Request) error {
 	if role == nil || role.ID != s.RoleID {
 		return deny(req, p.Arn, "", fmt.Sprintf("the role %s behind this session no longer exists", s.RoleName))
 	}
-	preq := &policy.Request{Action: req.Action, Resource: req.Resource, Context: a.context(p, role.Arn, req)}
+	preq := &policy.Request{Action: req.Action, Resource: req.Resource, Context: a.context(ctx, p, role.Arn, req)}
 
 	identity := policy.EvaluateAll(role.Permissions, preq)
 	if identity.Decision == policy.ExplicitDeny {
@@ -77,10 +79,22 @@ func (a *Authorizer) Authorize(ctx context.Context, req Request) error {
 	return nil
 }
 
-// context builds the condition keys of a role session's request.
-func (a *Authorizer) context(p *Principal, roleArn string, req Request) policy.Context {
+// context builds the condition keys of a role session's request: the
+// principal's, the connection's and the request's own.
+func (a *Authorizer) context(ctx context.Context, p *Principal, roleArn string, req Request) policy.Context {
 	var c policy.Context
 	c.SetTime(a.Now())
+	hr := httpapi.RequestFrom(ctx)
+	c.Set("aws:SecureTransport", strconv.FormatBool(hr.Secure))
+	if hr.SourceIP != "" {
+		c.Set("aws:SourceIp", hr.SourceIP)
+	}
+	if hr.UserAgent != "" {
+		c.Set("aws:UserAgent", hr.UserAgent)
+	}
+	if hr.Region != "" {
+		c.Set("aws:RequestedRegion", hr.Region)
+	}
 	c.Set("aws:PrincipalArn", roleArn)
 	c.Set("aws:PrincipalAccount", p.AccountID)
 	c.Set("aws:PrincipalType", "AssumedRole")

@@ -260,7 +260,22 @@ func TestAuthorization(t *testing.T) {
 		t.Errorf("iam ListRoles without permission: %v", err)
 	}
 
+	// The global condition keys come from the connection: a plain-HTTP
+	// call fails the classic aws:SecureTransport guard, aws:SourceIp is
+	// the client's address.
+	put(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"rolesanywhere:ListProfiles","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}},
+		{"Effect":"Deny","Action":"rolesanywhere:ListTrustAnchors","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}},
+		{"Effect":"Allow","Action":"rolesanywhere:ListTrustAnchors","Resource":"*"}]}`)
+	ra, _ = sessionClients()
+	if _, err := ra.ListProfiles(ctx, &rolesanywhere.ListProfilesInput{}); err != nil {
+		t.Errorf("ListProfiles from 127.0.0.1 under an aws:SourceIp condition: %v", err)
+	}
+	if _, err := ra.ListTrustAnchors(ctx, &rolesanywhere.ListTrustAnchorsInput{}); apiCodeOf(err) != "AccessDeniedException" || !strings.Contains(err.Error(), "explicit deny") {
+		t.Errorf("ListTrustAnchors over plain HTTP under an aws:SecureTransport guard: %v", err)
+	}
+
 	// The profile's session policy narrows what the role allows.
+	put(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"rolesanywhere:*","Resource":"*"}]}`)
 	if _, err := e.ra.UpdateProfile(ctx, &rolesanywhere.UpdateProfileInput{ProfileId: aws.String(r.ProfileID),
 		SessionPolicy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"rolesanywhere:ListProfiles","Resource":"*"}]}`)}); err != nil {
 		t.Fatal(err)

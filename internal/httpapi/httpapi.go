@@ -27,6 +27,14 @@ type Request struct {
 	Operation string
 	// Caller is the principal's ARN once authenticated.
 	Caller string
+	// SourceIP, UserAgent and Secure (TLS) describe the connection, and
+	// Region the region the request was signed for: the global condition
+	// keys aws:SourceIp, aws:UserAgent, aws:SecureTransport and
+	// aws:RequestedRegion.
+	SourceIP  string
+	UserAgent string
+	Secure    bool
+	Region    string
 	// Err is the error the handler answered with, for the access log.
 	Err *apierror.Error
 }

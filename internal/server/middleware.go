@@ -42,7 +42,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &httpapi.Request{ID: uuid.NewString()}
+		rec := &httpapi.Request{ID: uuid.NewString(), SourceIP: remoteIP(r), UserAgent: r.UserAgent(), Secure: r.TLS != nil}
 		r = r.WithContext(httpapi.WithRequest(r.Context(), rec))
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("x-amzn-RequestId", rec.ID)

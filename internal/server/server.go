@@ -206,7 +206,14 @@ func (s *Server) signedAPI(w http.ResponseWriter, r *http.Request) {
 		writeErr = s.errorWriterFor(r, service)
 	}
 	if err != nil {
-		httpapi.SetOperation(r, service, "Authenticate")
+		// The scope's service is the caller's text: only known names
+		// become metric labels.
+		label := "unknown"
+		switch service {
+		case "rolesanywhere", "iam", "sts":
+			label = service
+		}
+		httpapi.SetOperation(r, label, "Authenticate")
 		writeErr(w, r, authError(err, s.speaksQuery(r, service)))
 		return
 	}

@@ -67,23 +67,19 @@ func (ci *certInfo) sessionTags(p *snapshot.Profile) []Attribute {
 	return tags
 }
 
-// certCache parses certificates once.
+// certCache parses certificates once. Only certificates that proved
+// themselves enter it (a leaf whose key signed the request, chain
+// certificates on a verified path): a caller without a valid signature can
+// neither fill it nor push legitimate entries out.
 type certCache struct {
 	c *lru.Cache[[32]byte, *certInfo]
 }
 
 func newCertCache() *certCache { return &certCache{lru.New[[32]byte, *certInfo](certCacheSize)} }
 
-// parse is a sigv4x509 ParseCertificate hook.
-func (cc *certCache) parse(der []byte) (*x509.Certificate, error) {
-	ci, err := cc.info(der)
-	if err != nil {
-		return nil, err
-	}
-	return ci.cert, nil
-}
-
-func (cc *certCache) info(der []byte) (*certInfo, error) {
+// lookup returns the cached certificate for der, or parses it without
+// caching it.
+func (cc *certCache) lookup(der []byte) (*certInfo, error) {
 	sum := sha256.Sum256(der)
 	if ci, ok := cc.c.Get(sum); ok {
 		return ci, nil
@@ -92,9 +88,33 @@ func (cc *certCache) info(der []byte) (*certInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	ci := &certInfo{cert: cert, fingerprint: sum}
-	cc.c.Add(sum, ci)
-	return ci, nil
+	return &certInfo{cert: cert, fingerprint: sum}, nil
+}
+
+// keep caches certificates that proved themselves.
+func (cc *certCache) keep(cis ...*certInfo) {
+	for _, ci := range cis {
+		if _, ok := cc.c.Get(ci.fingerprint); !ok {
+			cc.c.Add(ci.fingerprint, ci)
+		}
+	}
+}
+
+// parsing is a sigv4x509 ParseCertificate hook for one request: it
+// remembers what it parsed, the leaf first, so the request's certificates
+// are hashed and looked up once.
+type parsing struct {
+	cache *certCache
+	certs []*certInfo
+}
+
+func (p *parsing) parse(der []byte) (*x509.Certificate, error) {
+	ci, err := p.cache.lookup(der)
+	if err != nil {
+		return nil, err
+	}
+	p.certs = append(p.certs, ci)
+	return ci.cert, nil
 }
 
 // pathKey identifies a path verification: the anchor as it was configured,

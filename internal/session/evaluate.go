@@ -22,6 +22,10 @@ type request struct {
 	in                                  input
 	duration                            *int64
 	net                                 netContext
+
+	// trusted is set by evaluate once the certificate has a verified,
+	// unrevoked path to the trust anchor.
+	trusted bool
 }
 
 // netContext is what the trust policy may learn of the connection.
@@ -135,6 +139,7 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 			return nil, nil, first
 		}
 	} else {
+		q.trusted = true
 		tr.pass(ruleRevocation, func() string { return "no enabled CRL of the trust anchor lists a certificate of the path" })
 	}
 

@@ -64,7 +64,7 @@ func (s *Service) Explain(ctx context.Context, in ExplainInput) (*Explanation, e
 	if block, _ := pem.Decode(in.Certificate); block != nil {
 		leafDER = block.Bytes
 	}
-	ci, err := s.certs.info(leafDER)
+	ci, err := s.certs.lookup(leafDER)
 	if err != nil {
 		return nil, fmt.Errorf("%w: certificate: %v", ErrExplainInput, err)
 	}
@@ -76,11 +76,11 @@ func (s *Service) Explain(ctx context.Context, in ExplainInput) (*Explanation, e
 		if block == nil {
 			break
 		}
-		c, err := s.certs.parse(block.Bytes)
+		c, err := s.certs.lookup(block.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("%w: chain certificate %d: %v", ErrExplainInput, len(chain)+1, err)
 		}
-		chain = append(chain, c)
+		chain = append(chain, c.cert)
 	}
 	for _, p := range []struct{ name, v string }{{"trust anchor ARN", in.TrustAnchorArn}, {"profile ARN", in.ProfileArn}, {"role ARN", in.RoleArn}} {
 		if p.v == "" {

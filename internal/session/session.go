@@ -211,17 +211,15 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 	}
 
 	// 1. The signature, with the leaf's key.
-	v, err := sigv4x509.Verify(r, body, sigv4x509.VerifyOptions{Now: now, MaxSkew: s.maxSkew, ParseCertificate: s.certs.parse})
+	parsed := &parsing{cache: s.certs}
+	v, err := sigv4x509.Verify(r, body, sigv4x509.VerifyOptions{Now: now, MaxSkew: s.maxSkew, ParseCertificate: parsed.parse})
 	if err != nil {
 		return nil, signatureDenial(err)
 	}
-	leaf := v.Certificate
-	ci, err := s.certs.info(leaf.Raw)
-	if err != nil {
-		return nil, signatureDenial(err)
-	}
+	// The leaf's key signed the request: the leaf may be cached.
+	ci := parsed.certs[0]
+	s.certs.keep(ci)
 	ci.derive()
-	d.cert, d.instanceProperties = ci, in.InstanceProperties
 	d.Subject, d.Issuer, d.Serial = ci.subject, ci.issuer, ci.serialHex
 	d.Fingerprint = hexFingerprint(ci.fingerprint)
 
@@ -258,6 +256,12 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 		in: in, duration: duration, net: netOf(r),
 	}
 	sess, role, den := s.evaluate(snap, q, now, nil)
+	if q.trusted {
+		// The certificate chains to the trust anchor: the attempt, granted
+		// or not, belongs to its subject, and the chain may be cached.
+		d.cert, d.instanceProperties = ci, in.InstanceProperties
+		s.certs.keep(parsed.certs[1:]...)
+	}
 	if den != nil {
 		return nil, den
 	}
