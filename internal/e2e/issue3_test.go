@@ -320,3 +320,67 @@ func TestAttributeMappings(t *testing.T) {
 		t.Fatalf("with the CN mapping back: %d %v", status, doc)
 	}
 }
+
+// TestPackedPolicySize: CreateSession reports how much of STS's packed
+// limit the session policy and tags use, and refuses a session over it.
+func TestPackedPolicySize(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	ca := testpki.NewCA(t)
+	leaf := ca.Leaf(t, testpki.WithCN("packed"))
+	r := e.setup(t, "packed", string(testpki.PEM(ca.Cert)))
+	packed := func(doc map[string]any) float64 {
+		t.Helper()
+		sets, _ := doc["credentialSet"].([]any)
+		if len(sets) != 1 {
+			t.Fatalf("credentialSet %v", doc)
+		}
+		n, ok := sets[0].(map[string]any)["packedPolicySize"].(float64)
+		if !ok {
+			t.Fatalf("no packedPolicySize in %v", sets[0])
+		}
+		return n
+	}
+	status, _, doc := e.do(t, sessionCall{leaf: leaf, r: r})
+	if status != http.StatusCreated {
+		t.Fatalf("CreateSession: %d %v", status, doc)
+	}
+	tagsOnly := packed(doc)
+	if tagsOnly < 1 {
+		t.Fatalf("packedPolicySize %v with the default session tags, want > 0", tagsOnly)
+	}
+
+	// A session policy adds its deflated size.
+	setPolicy := func(actions []string) {
+		t.Helper()
+		p := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["` + strings.Join(actions, `","`) + `"],"Resource":"*"}]}`
+		if _, err := e.ra.UpdateProfile(ctx, &rolesanywhere.UpdateProfileInput{ProfileId: aws.String(r.ProfileID), SessionPolicy: aws.String(p)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	random := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = "s3:Get" + rand.Text()
+		}
+		return out
+	}
+	setPolicy(random(10))
+	status, _, doc = e.do(t, sessionCall{leaf: leaf, r: r})
+	if status != http.StatusCreated {
+		t.Fatalf("with a small session policy: %d %v", status, doc)
+	}
+	if withPolicy := packed(doc); withPolicy <= tagsOnly {
+		t.Fatalf("packedPolicySize %v with a session policy, want more than %v", withPolicy, tagsOnly)
+	}
+
+	// Incompressible actions past 2048 packed bytes: STS would refuse it.
+	setPolicy(random(150))
+	status, _, doc = e.do(t, sessionCall{leaf: leaf, r: r})
+	if status != http.StatusForbidden || !strings.Contains(doc["message"].(string), "PackedPolicyTooLarge") {
+		t.Fatalf("with an oversized session policy: %d %v", status, doc)
+	}
+	if rec := e.logs.lastAudit(t); rec["reason"] != "session.packed_policy_too_large" {
+		t.Errorf("audit reason %v", rec["reason"])
+	}
+}

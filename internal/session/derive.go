@@ -1,8 +1,6 @@
 package session
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -61,11 +59,14 @@ func derive(snap *snapshot.Snapshot, profile *snapshot.Profile, role *snapshot.R
 		IssuedAt:       now.Unix(),
 		Expiration:     exp.Unix(),
 	}
-	if profile.Profile.SessionPolicy != "" {
-		s.SessionPolicy = compactJSON(profile.Profile.SessionPolicy)
-	}
+	s.SessionPolicy = profile.CompactPolicy
 	for _, a := range ci.sessionTags(profile) {
 		s.Tags = append(s.Tags, credentials.Tag{Key: a.Key, Value: a.Value})
+	}
+	if size := packedPolicySize(profile, s.Tags); size > 100 {
+		den := cannotAssume(role.Arn, "session.packed_policy_too_large", "the profile's session policy and the certificate's session tags pack to %d%% of STS's limit", size)
+		den.err.Message += ". PackedPolicyTooLarge: the session policy and session tags are too large."
+		return nil, den
 	}
 	return s, nil
 }
@@ -77,24 +78,16 @@ func fmtOpt(n *int64) string {
 	return strconv.FormatInt(*n, 10) + "s"
 }
 
-// compactJSON removes insignificant whitespace from a JSON document, so
-// session tokens stay small.
-func compactJSON(s string) string {
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(s)); err != nil {
-		return s
-	}
-	return b.String()
-}
+// packedSizeLimit is STS's limit on the packed session policies and tags.
+const packedSizeLimit = 2048
 
-// packedPolicySize estimates, as a percentage of STS's limit, how much of
-// the packed session (policy and tags) the session uses, the way STS
-// reports PackedPolicySize.
-func packedPolicySize(s *credentials.Session) int {
-	const limit = 2048
-	n := len(s.SessionPolicy)
-	for _, t := range s.Tags {
+// packedPolicySize is the session's packed policy and tags as a
+// percentage of STS's limit, what AssumeRole reports as PackedPolicySize:
+// the deflated session policy plus the tags' keys and values.
+func packedPolicySize(p *snapshot.Profile, tags []credentials.Tag) int {
+	n := p.PackedPolicy
+	for _, t := range tags {
 		n += len(t.Key) + len(t.Value)
 	}
-	return (n*100 + limit - 1) / limit
+	return (n*100 + packedSizeLimit - 1) / packedSizeLimit
 }

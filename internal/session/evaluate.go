@@ -26,6 +26,8 @@ type request struct {
 	// trusted is set by evaluate once the certificate has a verified,
 	// unrevoked path to the trust anchor.
 	trusted bool
+	// profile is set by evaluate once the profile is found and enabled.
+	profile *snapshot.Profile
 }
 
 // netContext is what the trust policy may learn of the connection.
@@ -180,6 +182,7 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 	if path != nil {
 		notAfter = path.NotAfter
 	}
+	q.profile = profile
 	sess, den := derive(snap, profile, role, q.cert, notAfter, q.in, q.duration, now)
 	if den != nil {
 		if failed(ruleSession, den) {

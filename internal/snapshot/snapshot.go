@@ -6,8 +6,11 @@
 package snapshot
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -52,6 +55,11 @@ type Profile struct {
 	Arn string
 	// SessionPolicy is nil when the profile has none.
 	SessionPolicy *policy.Policy
+	// CompactPolicy is the session policy without insignificant white
+	// space, as sessions carry it; PackedPolicy is its size once packed
+	// (deflated), as STS counts it against its limit.
+	CompactPolicy string
+	PackedPolicy  int
 }
 
 // Role is an IAM role with its parsed policies.
@@ -232,6 +240,8 @@ func (s *Snapshot) loadProfiles(ctx context.Context, st store.Store) error {
 				sp = denyAll
 			}
 			pr.SessionPolicy = sp
+			pr.CompactPolicy = compactJSON(p.SessionPolicy)
+			pr.PackedPolicy = packedSize([]byte(pr.CompactPolicy))
 		}
 		s.Profiles[p.ID] = pr
 	})
@@ -294,3 +304,22 @@ var denyAll = func() *policy.Policy {
 	}
 	return p
 }()
+
+// compactJSON removes insignificant white space from a JSON document.
+func compactJSON(s string) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil {
+		return s
+	}
+	return b.String()
+}
+
+// packedSize is the size of data deflated, how STS measures packed
+// session policies.
+func packedSize(data []byte) int {
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.BestCompression)
+	_, _ = w.Write(data)
+	_ = w.Close()
+	return b.Len()
+}
