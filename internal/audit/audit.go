@@ -46,9 +46,14 @@ type Log struct {
 	queue chan Record
 	done  chan struct{}
 	once  sync.Once
-	f     *os.File
-	w     *bufio.Writer
-	err   error // first write error, reported by Close
+
+	// mu guards closed: Write holds it shared while it queues, Close
+	// exclusively while it closes the queue.
+	mu     sync.RWMutex
+	closed bool
+	f      *os.File
+	w      *bufio.Writer
+	err    error // first write error, reported by Close
 }
 
 // Open appends to the audit log at path, creating it with mode 0600.
@@ -76,9 +81,17 @@ func newLog(f *os.File, w io.Writer) *Log {
 }
 
 // Write queues r. It blocks only when the queue is full (the disk is not
-// keeping up): an audit record is never dropped.
-func (l *Log) Write(r Record) {
+// keeping up): an audit record is never dropped while the log is open.
+// Once the log is closed (a request outlived the server's shutdown), Write
+// reports false and does nothing.
+func (l *Log) Write(r Record) bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return false
+	}
 	l.queue <- r
+	return true
 }
 
 func (l *Log) run() {
@@ -101,7 +114,10 @@ func (l *Log) run() {
 // Close writes every queued record and closes the file.
 func (l *Log) Close() error {
 	l.once.Do(func() {
+		l.mu.Lock()
+		l.closed = true
 		close(l.queue)
+		l.mu.Unlock()
 		<-l.done
 		if err := l.w.Flush(); err != nil && l.err == nil {
 			l.err = err

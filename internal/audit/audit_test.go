@@ -74,8 +74,15 @@ func TestLogWritesOneJSONLinePerRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.Write(Record{Decision: "allow"})
+	if !l.Write(Record{Decision: "allow"}) {
+		t.Fatal("Write on an open log reported the record lost")
+	}
 	l.Close()
+	// A request that outlives shutdown must not crash the server: the
+	// record is refused and reported lost.
+	if l.Write(Record{Decision: "deny"}) {
+		t.Fatal("Write after Close reported the record kept")
+	}
 	data, _ := os.ReadFile(path)
 	if lines := len(splitLines(data)); lines != 1001 {
 		t.Fatalf("%d lines after reopening, want 1001", lines)

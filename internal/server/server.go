@@ -195,7 +195,7 @@ func (s *Server) routes() http.Handler {
 // and dispatches on the service named in the credential scope.
 func (s *Server) signedAPI(w http.ResponseWriter, r *http.Request) {
 	writeErr := s.errorWriterFor(r, "")
-	body, err := httpapi.ReadBody(w, r)
+	body, err := httpapi.ReadBody(w, r, httpapi.MaxBodyBytes)
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -277,6 +277,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
+	if err != nil {
+		// Requests outlived the grace period: cut their connections.
+		// Their audit records, if any come, are reported lost.
+		s.logger.Warn("shutdown grace period over: closing the remaining connections", "error", err)
+		err = srv.Close()
+	}
 	<-errc
 	return err
 }

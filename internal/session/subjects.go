@@ -20,9 +20,11 @@ type Recorder struct {
 	mu      sync.Mutex
 	pending []store.SubjectActivity
 	dropped int
+	closed  bool
 	wake    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
+	once    sync.Once
 }
 
 // Limits of the recorder.
@@ -47,6 +49,12 @@ func NewRecorder(st store.Subjects, interval time.Duration, logger *slog.Logger)
 // Record queues an attempt. It never blocks on the store.
 func (r *Recorder) Record(a store.SubjectActivity) {
 	r.mu.Lock()
+	if r.closed {
+		// A request outlived the server's shutdown: its attempt is not
+		// recorded.
+		r.mu.Unlock()
+		return
+	}
 	if len(r.pending) >= maxPending {
 		r.dropped++
 		r.mu.Unlock()
@@ -100,18 +108,19 @@ func (r *Recorder) flush() {
 
 // Close flushes what is pending and stops the recorder.
 func (r *Recorder) Close() {
-	select {
-	case <-r.stop:
-	default:
+	r.once.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
 		close(r.stop)
-	}
+	})
 	<-r.done
 }
 
 // activity describes an attempt with an authenticated certificate.
 func activity(account string, ci *certInfo, props map[string]string, failed bool, now time.Time) store.SubjectActivity {
 	return store.SubjectActivity{
-		SubjectID:   SubjectID(account, ci.subject),
+		SubjectID:   ci.subjectIDIn(account),
 		X509Subject: ci.subject,
 		At:          now.UTC(),
 		Credential: store.CredentialUse{
