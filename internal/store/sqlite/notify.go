@@ -16,14 +16,14 @@ import (
 // otherwise the database is read at most once per versionTTL (which bounds
 // how late another process's commit is noticed).
 func (s *Store) Version(ctx context.Context) (int64, error) {
-	if v, ok := s.version.get(time.Now()); ok {
+	v, gen, ok := s.version.get(time.Now())
+	if ok {
 		return v, nil
 	}
-	var v int64
 	if err := s.stmts.version.QueryRowContext(ctx).Scan(&v); err != nil {
 		return 0, fmt.Errorf("sqlite: read version: %w", err)
 	}
-	s.version.set(v, time.Now())
+	s.version.set(v, gen, time.Now())
 	return v, nil
 }
 
@@ -33,34 +33,38 @@ const versionTTL = time.Second
 // versionCache holds the last version read and when; the zero value is
 // empty.
 type versionCache struct {
-	mu      sync.Mutex
-	v       int64
-	readAt  time.Time
-	invalid uint64 // bumped by invalidate; a read racing with a commit is not cached
-	seen    uint64
+	mu     sync.Mutex
+	v      int64
+	readAt time.Time
+	// gen is bumped by invalidate. A read that started before a commit
+	// finished may return the old version: it is cached only if no
+	// commit happened since it started (its gen is still current).
+	gen uint64
 }
 
-func (c *versionCache) get(now time.Time) (int64, bool) {
+// get returns the cached version, or, on a miss, the generation a read
+// starting now must hand to set.
+func (c *versionCache) get(now time.Time) (v int64, gen uint64, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.readAt.IsZero() || now.Sub(c.readAt) >= versionTTL || c.seen != c.invalid {
-		c.seen = c.invalid
-		return 0, false
+	if c.readAt.IsZero() || now.Sub(c.readAt) >= versionTTL {
+		return 0, c.gen, false
 	}
-	return c.v, true
+	return c.v, c.gen, true
 }
 
-func (c *versionCache) set(v int64, now time.Time) {
+// set caches v, read from the database during generation gen.
+func (c *versionCache) set(v int64, gen uint64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.seen == c.invalid && v >= c.v {
+	if gen == c.gen && v >= c.v {
 		c.v, c.readAt = v, now
 	}
 }
 
 func (c *versionCache) invalidate() {
 	c.mu.Lock()
-	c.invalid++
+	c.gen++
 	c.readAt = time.Time{}
 	c.mu.Unlock()
 }
