@@ -65,13 +65,13 @@ func SetOperation(r *http.Request, service, op string) {
 // ImportCrl of 300000 bytes, base64-encoded inside JSON.
 const MaxBodyBytes = 1 << 20
 
-// ReadBody reads the whole (bounded) request body.
-func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+// ReadBody reads the whole request body, refusing one over limit bytes.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, apierror.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request body larger than %d bytes", MaxBodyBytes)
+			return nil, apierror.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request body larger than %d bytes", limit)
 		}
 		return nil, apierror.New(http.StatusBadRequest, "SerializationException", "could not read the request body").WithCause(err)
 	}
@@ -129,7 +129,7 @@ func ReadParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	switch r.Method {
 	case http.MethodGet:
 	case http.MethodPost:
-		body, err := ReadBody(w, r)
+		body, err := ReadBody(w, r, MaxBodyBytes)
 		if err != nil {
 			return nil, err
 		}

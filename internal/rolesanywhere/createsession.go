@@ -51,8 +51,7 @@ func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
 	if h.sessions == nil {
 		return apierror.New(http.StatusNotImplemented, "NotImplemented", "CreateSession is not served here")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxSessionBody)
-	body, err := httpapi.ReadBody(w, r)
+	body, err := httpapi.ReadBody(w, r, maxSessionBody)
 	if err != nil {
 		return err
 	}

@@ -416,7 +416,7 @@ func requestTags(tags []tagWire) map[string][]string {
 
 // decode reads and decodes a JSON request body.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := httpapi.ReadBody(w, r)
+	body, err := httpapi.ReadBody(w, r, httpapi.MaxBodyBytes)
 	if err != nil {
 		return err
 	}

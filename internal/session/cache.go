@@ -34,9 +34,12 @@ type certInfo struct {
 	serialUpper    string // the serial as subject records show it
 	sourceIdentity string
 	pem            string
+	fingerprintHex string
 
-	mu   sync.Mutex
-	tags map[string][]Attribute // by profile ID and version
+	mu        sync.Mutex
+	tags      map[string][]Attribute // by profile ID and version
+	account   string                 // the account subjectID belongs to
+	subjectID string
 }
 
 func (ci *certInfo) derive() {
@@ -47,7 +50,19 @@ func (ci *certInfo) derive() {
 		ci.serialUpper = strings.ToUpper(ci.serialHex)
 		ci.sourceIdentity = SourceIdentity(ci.cert)
 		ci.pem = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ci.cert.Raw}))
+		ci.fingerprintHex = hex.EncodeToString(ci.fingerprint[:])
 	})
+}
+
+// subjectIDIn returns the ID of the certificate's subject resource in an
+// account. derive must have run.
+func (ci *certInfo) subjectIDIn(account string) string {
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	if ci.subjectID == "" || ci.account != account {
+		ci.account, ci.subjectID = account, SubjectID(account, ci.subject)
+	}
+	return ci.subjectID
 }
 
 // sessionTags returns the certificate's session tags under a profile's
@@ -159,5 +174,3 @@ func (pc *pathCache) verify(a *snapshot.Anchor, ci *certInfo, chain []*x509.Cert
 	pc.c.Add(k, p)
 	return p, nil
 }
-
-func hexFingerprint(sum [32]byte) string { return hex.EncodeToString(sum[:]) }

@@ -8,6 +8,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +17,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -192,7 +192,7 @@ func (s *Service) CreateSession(ctx context.Context, r *http.Request, body []byt
 func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now time.Time, d *Decision) (*Result, *denial) {
 	var in input
 	if len(body) > 0 {
-		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		if err := dec.Decode(&in); err != nil {
 			return nil, invalid("request.malformed", "the request body is not a valid JSON object: %v", err)
@@ -221,7 +221,7 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 	s.certs.keep(ci)
 	ci.derive()
 	d.Subject, d.Issuer, d.Serial = ci.subject, ci.issuer, ci.serialHex
-	d.Fingerprint = hexFingerprint(ci.fingerprint)
+	d.Fingerprint = ci.fingerprintHex
 
 	snap, err := s.snapshots.Current(ctx)
 	if err != nil {
@@ -278,8 +278,8 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 		AssumedRoleArn:   snap.Scope.AssumedRole(role.Name, sess.SessionName),
 		AssumedRoleID:    role.ID + ":" + sess.SessionName,
 		SourceIdentity:   sess.SourceIdentity,
-		SubjectArn:       snap.Scope.RolesAnywhere("subject", SubjectID(snap.Account.ID, d.Subject)),
-		PackedPolicySize: packedPolicySize(sess),
+		SubjectArn:       snap.Scope.RolesAnywhere("subject", ci.subjectIDIn(snap.Account.ID)),
+		PackedPolicySize: packedPolicySize(q.profile, sess.Tags),
 	}, nil
 }
 
@@ -433,7 +433,9 @@ func (s *Service) record(ctx context.Context, d *Decision) {
 			exp := d.Expiration.UTC()
 			rec.Decision, rec.SessionName, rec.Expiration = "allow", d.SessionName, &exp
 		}
-		s.auditLog.Write(rec)
+		if !s.auditLog.Write(rec) {
+			s.audit.Error("audit record lost: the request outlived the server's shutdown", "request_id", rec.RequestID, "decision", rec.Decision, "subject", rec.Subject)
+		}
 	}
 	if d.Allowed {
 		// Grants are in the audit log and the access log already; the
