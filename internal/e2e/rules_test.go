@@ -156,6 +156,10 @@ func TestCreateSessionRules(t *testing.T) {
 			leaf := f.inter.Leaf(t)
 			return sessionCall{leaf: leaf, chain: []*x509.Certificate{leaf.Cert, f.other.Cert, f.inter.Cert}, r: f.fresh(t)}
 		}, status: 201},
+		{name: "ok/the PKCS#11 chain quirk: the leaf twice and an unrelated CA", build: func(t *testing.T, f *ruleFixture) sessionCall {
+			leaf := root.Leaf(t)
+			return sessionCall{leaf: leaf, chain: []*x509.Certificate{leaf.Cert, f.other.Cert, leaf.Cert}, r: f.fresh(t)}
+		}, status: 201},
 		{name: "ok/chain of exactly 5", build: func(t *testing.T, f *ruleFixture) sessionCall {
 			return sessionCall{leaf: f.inter.Leaf(t), chain: []*x509.Certificate{f.other.Cert, f.other.Cert, f.other.Cert, f.other.Cert, f.inter.Cert}, r: f.fresh(t)}
 		}, status: 201},

@@ -109,7 +109,8 @@ func TestCapturedRequestsAccepted(t *testing.T) {
 	// Three servers, as AWS would need three trust anchors (one holds two
 	// CAs at most) and a role path of its own for the serve run.
 	servers := map[string]string{}
-	servers["default"], _ = vectorServer(t, root, clk, []string{"rsa2048/ca-cert.pem", "ecdsa-p256/ca-cert.pem"}, "/")
+	var defaultData string
+	servers["default"], defaultData = vectorServer(t, root, clk, []string{"rsa2048/ca-cert.pem", "ecdsa-p256/ca-cert.pem"}, "/")
 	servers["intermediate"], _ = vectorServer(t, root, clk, []string{"rsa2048-with-intermediate/ca-cert.pem"}, "/")
 	servers["role path"], _ = vectorServer(t, root, clk, []string{"rsa2048/ca-cert.pem"}, "/path/to/")
 	reqs := capturedRequests(t, root)
@@ -182,6 +183,10 @@ func TestCapturedRequestsAccepted(t *testing.T) {
 		})
 	}
 	t.Logf("%d of %d captured requests granted credentials", accepted, len(names))
+	// The PKCS#11 requests carry the helper's chain quirk (the leaf twice
+	// and the token's other certificate): they are refused for their leaf,
+	// a self-signed CA certificate, not for the chain.
+	checkAuditFile(t, &env{dataDir: defaultData}, []string{"leaf.is_ca", "scope.region"})
 }
 
 func durationOutOfRange(body []byte) bool {
