@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -53,6 +54,15 @@ func RequestFrom(ctx context.Context) *Request {
 		return r
 	}
 	return &Request{}
+}
+
+// RemoteIP is the client's address without the port.
+func RemoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // SetOperation names the API call being served.

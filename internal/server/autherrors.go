@@ -8,6 +8,19 @@ import (
 	"github.com/roam-dev/roam/internal/auth"
 )
 
+// authCodes are each authentication failure's status and error codes in
+// the two protocols.
+var authCodes = map[auth.FailureKind]struct {
+	status      int
+	json, query string
+}{
+	auth.FailMissing:      {http.StatusForbidden, "MissingAuthenticationTokenException", "MissingAuthenticationToken"},
+	auth.FailIncomplete:   {http.StatusBadRequest, "IncompleteSignatureException", "IncompleteSignature"},
+	auth.FailSignature:    {http.StatusForbidden, "InvalidSignatureException", "SignatureDoesNotMatch"},
+	auth.FailUnknownKey:   {http.StatusForbidden, "UnrecognizedClientException", "InvalidClientTokenId"},
+	auth.FailExpiredToken: {http.StatusForbidden, "ExpiredTokenException", "ExpiredToken"},
+}
+
 // authError turns an authentication failure into the error its protocol
 // uses: rest-json services (Roles Anywhere) and the query protocol (IAM,
 // STS) name the same failures differently.
@@ -16,17 +29,7 @@ func authError(err error, query bool) error {
 	if !errors.As(err, &f) {
 		return err
 	}
-	type codes struct {
-		status      int
-		json, query string
-	}
-	c := map[auth.FailureKind]codes{
-		auth.FailMissing:      {http.StatusForbidden, "MissingAuthenticationTokenException", "MissingAuthenticationToken"},
-		auth.FailIncomplete:   {http.StatusBadRequest, "IncompleteSignatureException", "IncompleteSignature"},
-		auth.FailSignature:    {http.StatusForbidden, "InvalidSignatureException", "SignatureDoesNotMatch"},
-		auth.FailUnknownKey:   {http.StatusForbidden, "UnrecognizedClientException", "InvalidClientTokenId"},
-		auth.FailExpiredToken: {http.StatusForbidden, "ExpiredTokenException", "ExpiredToken"},
-	}[f.Kind]
+	c := authCodes[f.Kind]
 	code, msg := c.json, f.Message
 	if query {
 		code = c.query

@@ -3,14 +3,12 @@ package server
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/roam-dev/roam/internal/apierror"
 	"github.com/roam-dev/roam/internal/httpapi"
 )
 
@@ -42,7 +40,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &httpapi.Request{ID: uuid.NewString(), SourceIP: remoteIP(r), UserAgent: r.UserAgent(), Secure: r.TLS != nil}
+		rec := &httpapi.Request{ID: uuid.NewString(), SourceIP: httpapi.RemoteIP(r), UserAgent: r.UserAgent(), Secure: r.TLS != nil}
 		r = r.WithContext(httpapi.WithRequest(r.Context(), rec))
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("x-amzn-RequestId", rec.ID)
@@ -79,7 +77,7 @@ func (s *Server) logRequest(r *http.Request, rec *httpapi.Request, w *statusWrit
 		slog.String("operation", op),
 		slog.Int("status", w.status),
 		slog.Duration("duration", d),
-		slog.String("remote", remoteIP(r)),
+		slog.String("remote", rec.SourceIP),
 	}
 	if rec.Caller != "" {
 		attrs = append(attrs, slog.String("caller", rec.Caller))
@@ -101,15 +99,6 @@ func (s *Server) logRequest(r *http.Request, rec *httpapi.Request, w *statusWrit
 	s.logger.LogAttrs(r.Context(), level, "request", attrs...)
 }
 
-// remoteIP is the client's address without the port.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // errorWriter picks the error encoding of the protocol a request speaks.
 type errorWriter func(w http.ResponseWriter, r *http.Request, err error)
 
@@ -118,5 +107,3 @@ func jsonErrors(w http.ResponseWriter, r *http.Request, err error) { httpapi.Wri
 func queryErrors(namespace string) errorWriter {
 	return func(w http.ResponseWriter, r *http.Request, err error) { httpapi.WriteXMLError(w, r, namespace, err) }
 }
-
-var _ = apierror.As

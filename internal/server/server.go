@@ -126,10 +126,7 @@ func newServer(ctx context.Context, cfg Config, st store.Store) (*Server, error)
 	scope := arn.Scope{Partition: acct.Partition, Region: acct.Region, Account: acct.ID}
 	s.authn = &auth.Authenticator{Snapshots: s.snapshots, Now: s.now}
 	authz := &auth.Authorizer{Snapshots: s.snapshots, Now: s.now}
-	switch path := cfg.AuditLog; {
-	case path == "-":
-	case path == "" && cfg.DataDir == "":
-	default:
+	if path := cfg.AuditLog; path != "-" {
 		if path == "" {
 			path = filepath.Join(cfg.DataDir, "audit.log")
 		}

@@ -133,7 +133,7 @@ func (p *parsing) parse(der []byte) (*x509.Certificate, error) {
 }
 
 // pathKey identifies a path verification: the anchor as it was configured,
-// the leaf and the chain bag.
+// the leaf and the chain bag (a hash of the certificates' fingerprints).
 type pathKey struct {
 	anchor  string
 	version int64
@@ -149,11 +149,10 @@ type pathCache struct {
 
 func newPathCache() *pathCache { return &pathCache{lru.New[pathKey, *trust.Path](pathCacheSize)} }
 
-func (pc *pathCache) key(a *snapshot.Anchor, leaf [32]byte, chain []*x509.Certificate) pathKey {
+func (pc *pathCache) key(a *snapshot.Anchor, leaf [32]byte, chain []*certInfo) pathKey {
 	h := sha256.New()
 	for _, c := range chain {
-		h.Write(c.Raw)
-		h.Write([]byte{0})
+		h.Write(c.fingerprint[:])
 	}
 	k := pathKey{anchor: a.ID, version: a.UpdatedAt.UnixNano(), leaf: leaf}
 	h.Sum(k.chain[:0])
@@ -162,12 +161,16 @@ func (pc *pathCache) key(a *snapshot.Anchor, leaf [32]byte, chain []*x509.Certif
 
 // verify returns the path from leaf to the anchor, from the cache when
 // possible.
-func (pc *pathCache) verify(a *snapshot.Anchor, ci *certInfo, chain []*x509.Certificate, now time.Time) (*trust.Path, *trust.Error) {
+func (pc *pathCache) verify(a *snapshot.Anchor, ci *certInfo, chain []*certInfo, now time.Time) (*trust.Path, *trust.Error) {
 	k := pc.key(a, ci.fingerprint, chain)
 	if p, ok := pc.c.Get(k); ok && !now.Before(p.NotBefore) && !now.After(p.NotAfter) {
 		return p, nil
 	}
-	p, err := trust.VerifyPath(ci.cert, chain, a.Certs, now)
+	certs := make([]*x509.Certificate, len(chain))
+	for i, c := range chain {
+		certs[i] = c.cert
+	}
+	p, err := trust.VerifyPath(ci.cert, certs, a.Certs, now)
 	if err != nil {
 		return nil, err
 	}

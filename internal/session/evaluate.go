@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // parameters.
 type request struct {
 	cert                                *certInfo
-	chain                               []*x509.Certificate
+	chain                               []*certInfo // X-Amz-X509-Chain, as sent
 	trustAnchorArn, profileArn, roleArn string
 	in                                  input
 	duration                            *int64
@@ -37,8 +38,8 @@ type netContext struct {
 	secure    bool
 }
 
-func netOf(r *http.Request) netContext {
-	return netContext{sourceIP: sourceIP(r), userAgent: r.UserAgent(), secure: r.TLS != nil}
+func netOf(r *http.Request, sourceIP string) netContext {
+	return netContext{sourceIP: sourceIP, userAgent: r.UserAgent(), secure: r.TLS != nil}
 }
 
 // Check is one rule's outcome in an explanation.
@@ -155,7 +156,7 @@ func (s *Service) evaluate(snap *snapshot.Snapshot, q *request, now time.Time, t
 	}
 	if profile == nil {
 		tr.skip(ruleRoleListed, "needs a profile")
-	} else if !contains(profile.RoleArns, q.roleArn) {
+	} else if !slices.Contains(profile.RoleArns, q.roleArn) {
 		if failed(ruleRoleListed, cannotAssume(q.roleArn, "role.not_in_profile", "the role %s is not one of the profile %s's roles %v", q.roleArn, profile.Arn, profile.RoleArns)) {
 			return nil, nil, first
 		}

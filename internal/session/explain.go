@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -69,7 +68,7 @@ func (s *Service) Explain(ctx context.Context, in ExplainInput) (*Explanation, e
 		return nil, fmt.Errorf("%w: certificate: %v", ErrExplainInput, err)
 	}
 	ci.derive()
-	var chain []*x509.Certificate
+	var chain []*certInfo
 	for rest := in.Chain; ; {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
@@ -80,7 +79,7 @@ func (s *Service) Explain(ctx context.Context, in ExplainInput) (*Explanation, e
 		if err != nil {
 			return nil, fmt.Errorf("%w: chain certificate %d: %v", ErrExplainInput, len(chain)+1, err)
 		}
-		chain = append(chain, c.cert)
+		chain = append(chain, c)
 	}
 	for _, p := range []struct{ name, v string }{{"trust anchor ARN", in.TrustAnchorArn}, {"profile ARN", in.ProfileArn}, {"role ARN", in.RoleArn}} {
 		if p.v == "" {

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -170,9 +169,9 @@ func invalid(reason, format string, args ...any) *denial {
 // explains a denial.
 func (s *Service) CreateSession(ctx context.Context, r *http.Request, body []byte) (*Result, error) {
 	now := s.now()
-	d := &Decision{Time: now.UTC(), SourceIP: sourceIP(r)}
+	d := &Decision{Time: now.UTC(), SourceIP: httpapi.RemoteIP(r)}
 	res, den := s.decide(ctx, r, body, now, d)
-	if d.cert != nil && d.account != "" && s.subjects != nil {
+	if d.cert != nil && s.subjects != nil {
 		// The caller proved possession of the certificate's key: the
 		// attempt, successful or not, belongs to its subject.
 		s.subjects.Record(activity(d.account, d.cert, d.instanceProperties, den != nil, now))
@@ -239,7 +238,6 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 		return nil, den
 	}
 	if den := instancePropertiesParam(in.InstanceProperties); den != nil {
-		d.instanceProperties = nil
 		return nil, den
 	}
 	for _, p := range []struct{ name, value string }{{"trustAnchorArn", d.TrustAnchorArn}, {"profileArn", d.ProfileArn}, {"roleArn", d.RoleArn}} {
@@ -251,9 +249,9 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 	// 3. The rules: trust anchor, certificate path, revocation, profile,
 	// role, session, trust policy.
 	q := &request{
-		cert: ci, chain: v.Chain,
+		cert: ci, chain: parsed.certs[1:],
 		trustAnchorArn: d.TrustAnchorArn, profileArn: d.ProfileArn, roleArn: d.RoleArn,
-		in: in, duration: duration, net: netOf(r),
+		in: in, duration: duration, net: netOf(r, d.SourceIP),
 	}
 	sess, role, den := s.evaluate(snap, q, now, nil)
 	if q.trusted {
@@ -402,23 +400,6 @@ func SubjectID(account, subject string) string {
 }
 
 var subjectNamespace = uuid.MustParse("6f0c2a4e-5a8b-4d0e-9a57-1c9e2f7b3d40")
-
-func sourceIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // record writes the decision to the audit log and the operator's log.
 func (s *Service) record(ctx context.Context, d *Decision) {

@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,8 +47,6 @@ func trustContext(anchorArn string, s *credentials.Session, n netContext, now ti
 	return c
 }
 
-// checkTrustPolicy requires the role's trust policy to allow the service
-// principal every action the session needs, and explains a refusal.
 // trustActions are the actions the session needs the trust policy to allow.
 func trustActions(s *credentials.Session) []string {
 	actions := []string{actionAssumeRole, actionSetSourceIdentity}
@@ -57,6 +56,8 @@ func trustActions(s *credentials.Session) []string {
 	return actions
 }
 
+// checkTrustPolicy requires the role's trust policy to allow the service
+// principal every action the session needs, and explains a refusal.
 func checkTrustPolicy(role *snapshot.Role, anchorArn string, s *credentials.Session, n netContext, now time.Time) *denial {
 	if role.TrustErr != nil {
 		return cannotAssume(role.Arn, "trust_policy.invalid", "the trust policy of role %s does not parse: %v", role.Name, role.TrustErr)
@@ -109,10 +110,8 @@ func trustHint(res policy.Result, anchorArn string, action string) string {
 }
 
 func appendOnce(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
+	if slices.Contains(list, s) {
+		return list
 	}
 	return append(list, s)
 }
