@@ -107,12 +107,12 @@ func NewKeyring(keys []*store.SealingKey) (*Keyring, error) {
 		if len(sk.ID) == 0 || len(sk.ID) > 255 {
 			return nil, fmt.Errorf("credentials: sealing key ID %q has a bad length", sk.ID)
 		}
+		if len(sk.Key) != 32 {
+			return nil, fmt.Errorf("credentials: sealing key %s is %d bytes, want 32", sk.ID, len(sk.Key))
+		}
 		block, err := aes.NewCipher(sk.Key)
 		if err != nil {
 			return nil, fmt.Errorf("credentials: sealing key %s: %w", sk.ID, err)
-		}
-		if len(sk.Key) != 32 {
-			return nil, fmt.Errorf("credentials: sealing key %s is %d bytes, want 32", sk.ID, len(sk.Key))
 		}
 		aead, err := cipher.NewGCM(block)
 		if err != nil {
