@@ -36,13 +36,6 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Cause }
 
-// WithDetail returns a copy of e carrying an operator-facing explanation.
-func (e *Error) WithDetail(format string, args ...any) *Error {
-	c := *e
-	c.Detail = fmt.Sprintf(format, args...)
-	return &c
-}
-
 // WithCause returns a copy of e wrapping cause.
 func (e *Error) WithCause(cause error) *Error {
 	c := *e

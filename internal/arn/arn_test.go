@@ -39,17 +39,19 @@ func TestParse(t *testing.T) {
 
 func TestScope(t *testing.T) {
 	s := Scope{Partition: "aws", Region: "eu-west-1", Account: "123456789012"}
-	for got, want := range map[string]string{
-		s.RolesAnywhere("profile", "p1"): "arn:aws:rolesanywhere:eu-west-1:123456789012:profile/p1",
-		s.Role("/", "R"):                 "arn:aws:iam::123456789012:role/R",
-		s.Role("/ops/", "R"):             "arn:aws:iam::123456789012:role/ops/R",
-		s.Role("", "R"):                  "arn:aws:iam::123456789012:role/R",
-		s.Policy("/", "P"):               "arn:aws:iam::123456789012:policy/P",
-		s.Root():                         "arn:aws:iam::123456789012:root",
-		s.AssumedRole("R", "sess"):       "arn:aws:sts::123456789012:assumed-role/R/sess",
+	// A slice, not a map keyed by the result: a wrong result equal to
+	// another case's would collapse the two and hide the error.
+	for _, tt := range []struct{ got, want string }{
+		{s.RolesAnywhere("profile", "p1"), "arn:aws:rolesanywhere:eu-west-1:123456789012:profile/p1"},
+		{s.Role("/", "R"), "arn:aws:iam::123456789012:role/R"},
+		{s.Role("/ops/", "R"), "arn:aws:iam::123456789012:role/ops/R"},
+		{s.Role("", "R"), "arn:aws:iam::123456789012:role/R"},
+		{s.Policy("/", "P"), "arn:aws:iam::123456789012:policy/P"},
+		{s.Root(), "arn:aws:iam::123456789012:root"},
+		{s.AssumedRole("R", "sess"), "arn:aws:sts::123456789012:assumed-role/R/sess"},
 	} {
-		if got != want {
-			t.Errorf("got %q, want %q", got, want)
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
 	}
 }

@@ -113,15 +113,14 @@ func (a *Authenticator) lookup(snap *snapshot.Snapshot, req *sigv4.Request) (*Pr
 			return nil, "", &Failure{Kind: FailUnknownKey, Message: MessageInvalidToken, Detail: "session token of another account"}
 		}
 		return &Principal{
-			AccountID:   acct.ID,
-			AccessKeyID: req.AccessKeyID,
-			Arn:         snap.Scope.AssumedRole(s.RoleName, s.SessionName),
-			UserID:      s.RoleID + ":" + s.SessionName,
-			Session:     s,
+			AccountID: acct.ID,
+			Arn:       snap.Scope.AssumedRole(s.RoleName, s.SessionName),
+			UserID:    s.RoleID + ":" + s.SessionName,
+			Session:   s,
 		}, s.SecretKey, nil
 	}
 	if subtle.ConstantTimeCompare([]byte(req.AccessKeyID), []byte(acct.RootAccessKeyID)) == 1 {
-		return &Principal{AccountID: acct.ID, AccessKeyID: req.AccessKeyID, Arn: snap.Scope.Root(), UserID: acct.ID}, acct.RootSecretAccessKey, nil
+		return &Principal{AccountID: acct.ID, Arn: snap.Scope.Root(), UserID: acct.ID}, acct.RootSecretAccessKey, nil
 	}
 	return nil, "", &Failure{Kind: FailUnknownKey, Message: MessageInvalidToken, Detail: "unknown access key " + req.AccessKeyID}
 }

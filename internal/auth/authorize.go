@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/roam-dev/roam/internal/apierror"
+	"github.com/roam-dev/roam/internal/credentials"
 	"github.com/roam-dev/roam/internal/httpapi"
 	"github.com/roam-dev/roam/internal/policy"
 	"github.com/roam-dev/roam/internal/snapshot"
@@ -53,7 +54,7 @@ func (a *Authorizer) Authorize(ctx context.Context, req Request) error {
 	}
 	var sessionPolicies []*policy.Policy
 	if s.SessionPolicy != "" {
-		sp, err := policy.ParseString(s.SessionPolicy, policy.IdentityPolicy)
+		sp, err := sessionPolicy(snap, s)
 		if err != nil {
 			return deny(req, p.Arn, "", "the session policy no longer parses: "+err.Error())
 		}
@@ -77,6 +78,17 @@ func (a *Authorizer) Authorize(ctx context.Context, req Request) error {
 		return deny(req, p.Arn, "because no identity-based policy allows the "+req.Action+" action", identity.String())
 	}
 	return nil
+}
+
+// sessionPolicy returns the session's inline session policy, parsed. A
+// session carries its profile's compacted policy, which the snapshot has
+// already parsed, so the document is parsed here only when the profile's
+// policy has changed since the session was issued.
+func sessionPolicy(snap *snapshot.Snapshot, s *credentials.Session) (*policy.Policy, error) {
+	if pr := snap.Profiles[s.ProfileID]; pr != nil && pr.SessionPolicy != nil && pr.CompactPolicy == s.SessionPolicy {
+		return pr.SessionPolicy, nil
+	}
+	return policy.ParseString(s.SessionPolicy, policy.IdentityPolicy)
 }
 
 // context builds the condition keys of a role session's request: the

@@ -11,8 +11,7 @@ import (
 
 // Principal is an authenticated caller.
 type Principal struct {
-	AccountID   string
-	AccessKeyID string
+	AccountID string
 	// Arn is arn:aws:iam::ACCOUNT:root for the root keys, or
 	// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION for a role session.
 	Arn string

@@ -27,7 +27,7 @@ func TestBoto3(t *testing.T) {
 	}
 
 	e := newEnv(t)
-	session := &auth.Principal{AccountID: account, AccessKeyID: "ASIAEXAMPLEEXAMPLE12", Session: &credentials.Session{
+	session := &auth.Principal{AccountID: account, Session: &credentials.Session{
 		AccountID: account, RoleName: "Deploy", RoleID: "AROAEXAMPLEEXAMPLE123", SessionName: "host-a",
 	}}
 	stsSrv := httptest.NewServer(withCaller(session, sts.New(sts.Config{})))

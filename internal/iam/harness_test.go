@@ -37,7 +37,7 @@ var (
 	// clock is the handler's fixed time.
 	clock = time.Date(2026, 11, 24, 6, 17, 55, 0, time.UTC)
 
-	rootPrincipal = &auth.Principal{AccountID: account, AccessKeyID: "AKIAROOTROOTROOTROOT", Arn: scope.Root(), UserID: account}
+	rootPrincipal = &auth.Principal{AccountID: account, Arn: scope.Root(), UserID: account}
 )
 
 // newStore returns an empty store for one test: the real SQLite store in

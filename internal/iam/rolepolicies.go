@@ -94,28 +94,39 @@ func (h *Handler) listRolePolicies(ctx context.Context, f *form) (any, error) {
 	return listRolePoliciesResult{PolicyNames: list[string]{p.items}, IsTruncated: p.marker != "", Marker: p.marker}, nil
 }
 
-func (h *Handler) attachRolePolicy(ctx context.Context, f *form) (any, error) {
+// readAttachment reads the RoleName and PolicyArn of AttachRolePolicy and
+// DetachRolePolicy, and authorizes iam:action on the role with the
+// iam:PolicyARN condition key.
+func (h *Handler) readAttachment(ctx context.Context, f *form, action string) (*store.Role, policyRef, error) {
 	roleName, _ := f.str("RoleName", roleNameRule, true)
 	policyArn, _ := f.str("PolicyArn", arnRule, true)
 	if err := f.err(); err != nil {
-		return nil, err
+		return nil, policyRef{}, err
 	}
 	ref, err := h.parsePolicyARN(policyArn)
 	if err != nil {
-		return nil, err
+		return nil, policyRef{}, err
 	}
-	role, err := h.authorizeRole(ctx, "AttachRolePolicy", roleName, policyCondition(policyArn))
+	role, err := h.authorizeRole(ctx, action, roleName, map[string][]string{"iam:PolicyARN": {policyArn}})
+	if err != nil {
+		return nil, policyRef{}, err
+	}
+	return role, ref, nil
+}
+
+func (h *Handler) attachRolePolicy(ctx context.Context, f *form) (any, error) {
+	role, ref, err := h.readAttachment(ctx, f, "AttachRolePolicy")
 	if err != nil {
 		return nil, err
 	}
 	notAttachable := func() error {
-		return noSuchEntity("Policy %s does not exist or is not attachable.", policyArn)
+		return noSuchEntity("Policy %s does not exist or is not attachable.", ref.arn)
 	}
 	policy, err := h.lookupPolicy(ctx, ref, notAttachable)
 	if err != nil {
 		return nil, err
 	}
-	err = h.store.AttachRolePolicy(ctx, role.Name, policy.Name, policyArn)
+	err = h.store.AttachRolePolicy(ctx, role.Name, policy.Name, ref.arn)
 	if errors.Is(err, store.ErrNotFound) {
 		// The role or the policy went away since we looked.
 		return nil, notAttachable()
@@ -124,24 +135,15 @@ func (h *Handler) attachRolePolicy(ctx context.Context, f *form) (any, error) {
 }
 
 func (h *Handler) detachRolePolicy(ctx context.Context, f *form) (any, error) {
-	roleName, _ := f.str("RoleName", roleNameRule, true)
-	policyArn, _ := f.str("PolicyArn", arnRule, true)
-	if err := f.err(); err != nil {
-		return nil, err
-	}
-	ref, err := h.parsePolicyARN(policyArn)
+	role, ref, err := h.readAttachment(ctx, f, "DetachRolePolicy")
 	if err != nil {
 		return nil, err
 	}
-	role, err := h.authorizeRole(ctx, "DetachRolePolicy", roleName, policyCondition(policyArn))
-	if err != nil {
-		return nil, err
-	}
-	notAttached := noSuchEntity("Policy %s was not found.", policyArn)
+	notAttached := noSuchPolicy(ref.arn)
 	if ref.foreign {
 		return nil, notAttached
 	}
-	err = h.store.DetachRolePolicy(ctx, role.Name, ref.name, policyArn)
+	err = h.store.DetachRolePolicy(ctx, role.Name, ref.name, ref.arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notAttached
 	}
@@ -177,10 +179,4 @@ func (h *Handler) listAttachedRolePolicies(ctx context.Context, f *form) (any, e
 		return nil, err
 	}
 	return listAttachedRolePoliciesResult{AttachedPolicies: list[attachedPolicyXML]{p.items}, IsTruncated: p.marker != "", Marker: p.marker}, nil
-}
-
-// policyCondition is the request context of attaching or detaching a
-// managed policy: IAM's iam:PolicyARN condition key.
-func policyCondition(policyArn string) map[string][]string {
-	return map[string][]string{"iam:PolicyARN": {policyArn}}
 }

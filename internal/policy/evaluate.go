@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roam-dev/roam/internal/arn"
 )
 
 // Context holds a request's condition keys. Key names are case-insensitive
@@ -166,9 +168,6 @@ type Result struct {
 	Misses []Miss
 }
 
-// Allowed reports whether the decision is Allow.
-func (r *Result) Allowed() bool { return r.Decision == Allow }
-
 // Evaluate evaluates the request against p alone.
 func (p *Policy) Evaluate(req *Request) Result {
 	ps := [1]*Policy{p}
@@ -326,14 +325,11 @@ func accountOf(id string) string {
 	if isAccountID(id) {
 		return id
 	}
-	if !strings.HasPrefix(id, "arn:") || !strings.HasSuffix(id, ":root") {
+	a, err := arn.Parse(id)
+	if err != nil || a.Service != "iam" || a.Region != "" || a.Resource != "root" || !isAccountID(a.Account) {
 		return ""
 	}
-	parts := strings.Split(id, ":")
-	if len(parts) != 6 || parts[2] != "iam" || parts[3] != "" || !isAccountID(parts[4]) {
-		return ""
-	}
-	return parts[4]
+	return a.Account
 }
 
 // requestAccount returns the account an AWS request principal belongs to:

@@ -59,13 +59,13 @@ func TestGetCallerIdentity(t *testing.T) {
 	}{
 		{
 			name:      "ok/root",
-			principal: &auth.Principal{AccountID: account, AccessKeyID: "AKIAROOT", Arn: "arn:aws:iam::123456789012:root", UserID: account},
+			principal: &auth.Principal{AccountID: account, Arn: "arn:aws:iam::123456789012:root", UserID: account},
 			wantArn:   "arn:aws:iam::123456789012:root", wantUserID: account,
 		},
 		{
 			// The role's path is not part of an assumed-role ARN.
 			name:      "ok/role session",
-			principal: &auth.Principal{AccountID: account, AccessKeyID: "ASIAEXAMPLE", Session: session},
+			principal: &auth.Principal{AccountID: account, Session: session},
 			wantArn:   "arn:aws:sts::123456789012:assumed-role/Deploy/0a1b2c3d", wantUserID: "AROAEXAMPLEEXAMPLE12:0a1b2c3d",
 		},
 	}
