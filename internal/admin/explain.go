@@ -84,7 +84,7 @@ func (c *Client) ExplainCreateSession(ctx context.Context, in ExplainRequest) (*
 			Message string `json:"message"`
 		}
 		_ = json.Unmarshal(data, &e)
-		return nil, fmt.Errorf("%s: %s", resp.Header.Get("X-Amzn-ErrorType"), e.Message)
+		return nil, &APIError{Code: resp.Header.Get("X-Amzn-ErrorType"), Message: e.Message}
 	}
 	var out Explanation
 	if err := json.Unmarshal(data, &out); err != nil {

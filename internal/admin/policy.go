@@ -126,11 +126,9 @@ func DecodePolicy(s string) string {
 // the document itself when it is valid JSON, else the document as a JSON
 // string.
 func PolicyJSON(doc string) json.RawMessage {
-	if json.Valid([]byte(doc)) {
-		var b bytes.Buffer
-		if json.Compact(&b, []byte(doc)) == nil {
-			return b.Bytes()
-		}
+	var b bytes.Buffer
+	if json.Compact(&b, []byte(doc)) == nil { // Compact fails on invalid JSON
+		return b.Bytes()
 	}
 	s, _ := json.Marshal(doc)
 	return s

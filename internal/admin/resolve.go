@@ -72,45 +72,37 @@ func ParseRef(k Kind, s string) (Ref, error) {
 	return Ref{Kind: k, Name: s}, nil
 }
 
-// match picks the one item named ref.Name, refusing none and several.
-func match[T any](ref Ref, items []T, name, id func(T) string) (T, error) {
-	var found []T
+// resolveID returns ref.ID, or for a name the ID of the one item list
+// returns with that name, refusing none and several.
+func resolveID[T any](ctx context.Context, ref Ref, list func(context.Context) ([]T, error), key func(T) (name, id *string)) (string, error) {
+	if ref.ID != "" {
+		return ref.ID, nil
+	}
+	items, err := list(ctx)
+	if err != nil {
+		return "", err
+	}
+	var ids []string
 	for _, it := range items {
-		if name(it) == ref.Name {
-			found = append(found, it)
+		if name, id := key(it); aws.ToString(name) == ref.Name {
+			ids = append(ids, aws.ToString(id))
 		}
 	}
-	var zero T
-	switch len(found) {
+	switch len(ids) {
 	case 0:
-		return zero, fmt.Errorf("no %s is named %q", ref.Kind.noun(), ref.Name)
+		return "", fmt.Errorf("no %s is named %q", ref.Kind.noun(), ref.Name)
 	case 1:
-		return found[0], nil
-	}
-	ids := make([]string, len(found))
-	for i, it := range found {
-		ids[i] = id(it)
+		return ids[0], nil
 	}
 	slices.Sort(ids)
-	return zero, fmt.Errorf("%d %ss are named %q (%s); name one by ID or ARN", len(found), ref.Kind.noun(), ref.Name, strings.Join(ids, ", "))
+	return "", fmt.Errorf("%d %ss are named %q (%s); name one by ID or ARN", len(ids), ref.Kind.noun(), ref.Name, strings.Join(ids, ", "))
 }
 
 // TrustAnchorID resolves ref to a trust anchor ID, listing the trust
 // anchors only for a name.
 func (c *Client) TrustAnchorID(ctx context.Context, ref Ref) (string, error) {
-	if ref.ID != "" {
-		return ref.ID, nil
-	}
-	all, err := c.ListTrustAnchors(ctx)
-	if err != nil {
-		return "", err
-	}
-	ta, err := match(ref, all, func(a ratypes.TrustAnchorDetail) string { return aws.ToString(a.Name) },
-		func(a ratypes.TrustAnchorDetail) string { return aws.ToString(a.TrustAnchorId) })
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(ta.TrustAnchorId), nil
+	return resolveID(ctx, ref, c.ListTrustAnchors,
+		func(a ratypes.TrustAnchorDetail) (name, id *string) { return a.Name, a.TrustAnchorId })
 }
 
 // TrustAnchor fetches the trust anchor ref names.
@@ -156,19 +148,8 @@ func (c *Client) ListTrustAnchors(ctx context.Context) ([]ratypes.TrustAnchorDet
 // ProfileID resolves ref to a profile ID, listing the profiles only for a
 // name.
 func (c *Client) ProfileID(ctx context.Context, ref Ref) (string, error) {
-	if ref.ID != "" {
-		return ref.ID, nil
-	}
-	all, err := c.ListProfiles(ctx)
-	if err != nil {
-		return "", err
-	}
-	p, err := match(ref, all, func(p ratypes.ProfileDetail) string { return aws.ToString(p.Name) },
-		func(p ratypes.ProfileDetail) string { return aws.ToString(p.ProfileId) })
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(p.ProfileId), nil
+	return resolveID(ctx, ref, c.ListProfiles,
+		func(p ratypes.ProfileDetail) (name, id *string) { return p.Name, p.ProfileId })
 }
 
 // Profile fetches the profile ref names.
@@ -200,19 +181,8 @@ func (c *Client) ListProfiles(ctx context.Context) ([]ratypes.ProfileDetail, err
 
 // CRLID resolves ref to a CRL ID, listing the CRLs only for a name.
 func (c *Client) CRLID(ctx context.Context, ref Ref) (string, error) {
-	if ref.ID != "" {
-		return ref.ID, nil
-	}
-	all, err := c.ListCRLs(ctx)
-	if err != nil {
-		return "", err
-	}
-	crl, err := match(ref, all, func(c ratypes.CrlDetail) string { return aws.ToString(c.Name) },
-		func(c ratypes.CrlDetail) string { return aws.ToString(c.CrlId) })
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(crl.CrlId), nil
+	return resolveID(ctx, ref, c.ListCRLs,
+		func(c ratypes.CrlDetail) (name, id *string) { return c.Name, c.CrlId })
 }
 
 // ListCRLs returns every CRL.

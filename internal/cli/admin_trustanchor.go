@@ -18,10 +18,8 @@ import (
 
 	"github.com/roam-dev/roam/internal/admin"
 	"github.com/roam-dev/roam/internal/pki"
+	"github.com/roam-dev/roam/internal/trust"
 )
-
-// maxAnchorCerts is AWS's quota "certificates per trust anchor".
-const maxAnchorCerts = 2
 
 func newAdminTrustAnchorCmd(a *adminConn) *cobra.Command {
 	cmd := &cobra.Command{
@@ -119,8 +117,8 @@ func adminReadCABundle(name string) ([]*x509.Certificate, error) {
 		}
 		return nil, fmt.Errorf("--ca-file %s: %v", name, err)
 	}
-	if len(certs) > maxAnchorCerts {
-		return nil, fmt.Errorf("--ca-file %s holds %d certificates; a trust anchor takes at most %d (two during a CA rotation)", name, len(certs), maxAnchorCerts)
+	if len(certs) > trust.MaxAnchorCertificates {
+		return nil, fmt.Errorf("--ca-file %s holds %d certificates; a trust anchor takes at most %d (two during a CA rotation)", name, len(certs), trust.MaxAnchorCertificates)
 	}
 	for i, c := range certs {
 		if !c.IsCA {

@@ -1,3 +1,5 @@
+//go:build unix
+
 package rolesanywhere
 
 import (
@@ -60,7 +62,6 @@ func BenchmarkCreateSession(b *testing.B) {
 	floor := rsaVerifyCost(b, leaf)
 	run := func() int {
 		r := req.Clone(req.Context())
-		r.Body = http.NoBody
 		r.Body = readCloser(body)
 		w := httptest.NewRecorder()
 		handler.ServeHTTP(w, r)

@@ -8,7 +8,6 @@ package rolesanywhere
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,7 +35,6 @@ type Config struct {
 	Scope      arn.Scope
 	Authorizer Authorizer
 	Now        func() time.Time
-	Logger     *slog.Logger
 	// Sessions decides CreateSession; nil disables the data plane.
 	Sessions *session.Service
 }
@@ -47,14 +45,13 @@ type Handler struct {
 	scope    arn.Scope
 	authz    Authorizer
 	now      func() time.Time
-	logger   *slog.Logger
 	sessions *session.Service
 	mux      *http.ServeMux
 }
 
 // New returns the control-plane handler.
 func New(cfg Config) *Handler {
-	h := &Handler{store: cfg.Store, scope: cfg.Scope, authz: cfg.Authorizer, now: cfg.Now, logger: cfg.Logger, sessions: cfg.Sessions, mux: http.NewServeMux()}
+	h := &Handler{store: cfg.Store, scope: cfg.Scope, authz: cfg.Authorizer, now: cfg.Now, sessions: cfg.Sessions, mux: http.NewServeMux()}
 	h.routes()
 	return h
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -49,7 +48,7 @@ func newHandler(t testing.TB) *Handler {
 		t.Fatal(err)
 	}
 	return New(Config{
-		Store: st, Scope: testScope, Now: time.Now, Logger: slog.New(slog.DiscardHandler),
+		Store: st, Scope: testScope, Now: time.Now,
 		Authorizer: &auth.Authorizer{Snapshots: loader, Now: time.Now},
 		Sessions:   session.New(session.Config{Snapshots: loader, Now: time.Now}),
 	})

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/roam-dev/roam/internal/apierror"
 )
@@ -55,12 +56,18 @@ func (v *validator) fail(field string, value any, constraint string) {
 // sensitive in the model).
 type sensitive struct{}
 
+// truncate shortens s to at most 64 bytes for an error message, without
+// splitting a UTF-8 sequence.
 func truncate(s string) string {
 	const max = 64
-	if len(s) > max {
-		return s[:max] + "..."
+	if len(s) <= max {
+		return s
 	}
-	return s
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "..."
 }
 
 // required records a violation when a required member is absent.

@@ -37,12 +37,6 @@ import (
 	"github.com/roam-dev/roam/internal/sts"
 )
 
-// XML namespaces of the query-protocol APIs.
-const (
-	iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
-	stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
-)
-
 // Config configures a server.
 type Config struct {
 	// Listen is the HOST:PORT to listen on.
@@ -136,7 +130,7 @@ func newServer(ctx context.Context, cfg Config, st store.Store) (*Server, error)
 	}
 	recorder := session.NewRecorder(st, time.Second, s.logger)
 	s.sessions = session.New(session.Config{Snapshots: s.snapshots, Now: s.now, Audit: s.logger.With("log", "audit"), AuditLog: s.auditLog, Subjects: recorder})
-	s.controlPlane = rolesanywhere.New(rolesanywhere.Config{Store: st, Scope: scope, Authorizer: authz, Now: s.now, Logger: s.logger, Sessions: s.sessions})
+	s.controlPlane = rolesanywhere.New(rolesanywhere.Config{Store: st, Scope: scope, Authorizer: authz, Now: s.now, Sessions: s.sessions})
 	s.iam = iam.New(iam.Config{Store: st, Scope: scope, Authorizer: authz, Now: s.now, Logger: s.logger, ValidatePolicy: validatePolicy})
 	s.sts = sts.New(sts.Config{Partition: acct.Partition, Logger: s.logger})
 	s.handler = s.instrument(s.routes())
@@ -245,9 +239,9 @@ func (s *Server) speaksQuery(r *http.Request, service string) bool {
 func (s *Server) errorWriterFor(r *http.Request, service string) errorWriter {
 	switch {
 	case service == "iam":
-		return queryErrors(iamNamespace)
+		return queryErrors(iam.Namespace)
 	case s.speaksQuery(r, service):
-		return queryErrors(stsNamespace)
+		return queryErrors(sts.Namespace)
 	}
 	return jsonErrors
 }
