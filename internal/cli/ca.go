@@ -74,7 +74,7 @@ func newCAInitCmd(env *Env) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&c.dir, "dir", "", "CA directory to create (required)")
 	f.StringVar(&c.subject, "subject", "", `CA subject, e.g. "C=US,O=ABC Inc.,CN=ABC Root CA" or "/C=US/O=ABC Inc./CN=ABC Root CA" (default "CN=roam Root CA", or "CN=roam Intermediate CA" with --parent)`)
-	f.StringVar(&c.keyType, "key-type", string(pki.RSA2048), "CA key type: "+caKeyTypeNames())
+	f.StringVar(&c.keyType, "key-type", string(pki.RSA2048), "CA key type: "+pki.KeyTypeList())
 	f.IntVar(&c.days, "days", 3650, "validity in days")
 	f.StringVar(&c.parent, "parent", "", "directory of the CA that signs this one, making it an intermediate")
 	f.IntVar(&c.pathLen, "path-len", -1, "how many intermediate CAs may follow this one (basicConstraints pathlen); -1 for no limit")
@@ -183,7 +183,7 @@ extendedKeyUsage clientAuth and a SHA-256 signature, and never outlives the CA.`
 	f.StringVar(&c.subject, "subject", "", `subject, e.g. "C=US,O=ABC Inc.,OU=DevOps" (CN from --cn) or "/C=US/O=ABC Inc./CN=client"`)
 	f.StringArrayVar(&c.sans, "san", nil, "subject alternative names, e.g. dns:a.example,uri:spiffe://x/y,email:a@b.example,ip:10.0.0.1 (repeatable)")
 	f.IntVar(&c.days, "days", 365, "validity in days (never beyond the CA's own)")
-	f.StringVar(&c.keyType, "key-type", string(pki.RSA2048), "key type: "+caKeyTypeNames())
+	f.StringVar(&c.keyType, "key-type", string(pki.RSA2048), "key type: "+pki.KeyTypeList())
 	f.StringVar(&c.out, "out", "", "output prefix: writes PREFIX.key, PREFIX.pem and maybe PREFIX-chain.pem (required)")
 	f.BoolVar(&c.force, "force", false, "replace existing output files")
 	_ = cmd.MarkFlagRequired("dir")
@@ -478,14 +478,6 @@ func caDaysFlag(days int) (time.Duration, error) {
 	return time.Duration(days) * 24 * time.Hour, nil
 }
 
-func caKeyTypeNames() string {
-	var names []string
-	for _, t := range pki.KeyTypes() {
-		names = append(names, string(t))
-	}
-	return strings.Join(names, ", ")
-}
-
 // caForceHint adds the way out to an error about a file that exists.
 func caForceHint(err error) error {
 	if errors.Is(err, fs.ErrExist) {
@@ -570,6 +562,7 @@ func caDescribeCert(out *strings.Builder, cert *x509.Certificate) {
 	}
 }
 
+// caReadCertificate reads the first certificate of a PEM or DER file.
 func caReadCertificate(name string) (*x509.Certificate, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {

@@ -67,7 +67,7 @@ func (c *caCheckCmd) run() error {
 		}
 		now = t
 	}
-	leaf, err := readOneCertificate(c.certificate)
+	leaf, err := caReadCertificate(c.certificate)
 	if err != nil {
 		return fmt.Errorf("ca check: --certificate: %w", err)
 	}
@@ -164,16 +164,3 @@ func (c *caCheckCmd) run() error {
 }
 
 func reasoned(e *trust.Error) error { return fmt.Errorf("%s: %s", e.Reason, e.Detail) }
-
-// readOneCertificate reads the first certificate of a PEM or DER file.
-func readOneCertificate(name string) (*x509.Certificate, error) {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	certs, err := pki.ParseCertificatesPEM(data)
-	if err == nil && len(certs) > 0 {
-		return certs[0], nil
-	}
-	return x509.ParseCertificate(data)
-}

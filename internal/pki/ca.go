@@ -180,11 +180,7 @@ func (ca *CA) NewIntermediate(now time.Time, key crypto.Signer, opts CAOptions) 
 	if err != nil {
 		return nil, err
 	}
-	var chain []*x509.Certificate
-	if !ca.IsRoot() {
-		chain = append([]*x509.Certificate{ca.Cert}, ca.Chain...)
-	}
-	return &CA{Cert: cert, Key: key, Chain: chain}, nil
+	return &CA{Cert: cert, Key: key, Chain: ca.Intermediates()}, nil
 }
 
 func caTemplate(pub crypto.PublicKey, opts CAOptions, v Validity) (*x509.Certificate, error) {

@@ -38,10 +38,11 @@ func ParseKeyType(s string) (KeyType, error) {
 			return t, nil
 		}
 	}
-	return "", fmt.Errorf("unknown key type %q (valid: %s)", s, keyTypeList())
+	return "", fmt.Errorf("unknown key type %q (valid: %s)", s, KeyTypeList())
 }
 
-func keyTypeList() string {
+// KeyTypeList lists KeyTypes comma-separated, for help and error text.
+func KeyTypeList() string {
 	names := make([]string, 0, len(KeyTypes()))
 	for _, t := range KeyTypes() {
 		names = append(names, string(t))
@@ -63,7 +64,7 @@ func GenerateKey(t KeyType) (crypto.Signer, error) {
 	case ECP384:
 		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	}
-	return nil, fmt.Errorf("unknown key type %q (valid: %s)", t, keyTypeList())
+	return nil, fmt.Errorf("unknown key type %q (valid: %s)", t, KeyTypeList())
 }
 
 // DescribeKey names a public key the way KeyType does ("rsa2048",

@@ -100,16 +100,7 @@ func (ca *CA) MLDSAIntermediate(tb testing.TB, opts ...Option) *CA {
 func (ca *CA) MLDSALeaf(tb testing.TB, opts ...Option) *Leaf {
 	tb.Helper()
 	o := mldsaOptions(tb, "test-mldsa-client", opts)
-	tmpl := &x509.Certificate{
-		SerialNumber:          o.Serial,
-		Subject:               o.Subject,
-		NotBefore:             o.NotBefore,
-		NotAfter:              o.NotAfter,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-	}
-	cert := issue(tb, tmpl, ca.Cert, o.Key.Public(), ca.Key, o.Modify)
+	cert := issue(tb, leafTemplate(o), ca.Cert, o.Key.Public(), ca.Key, o.Modify)
 	return &Leaf{Cert: cert, Key: o.Key}
 }
 

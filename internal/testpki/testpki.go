@@ -136,16 +136,7 @@ func (ca *CA) Intermediate(tb testing.TB, opts ...Option) *CA {
 func (ca *CA) Leaf(tb testing.TB, opts ...Option) *Leaf {
 	tb.Helper()
 	o := options(tb, "test-client", opts)
-	tmpl := &x509.Certificate{
-		SerialNumber:          o.Serial,
-		Subject:               o.Subject,
-		NotBefore:             o.NotBefore,
-		NotAfter:              o.NotAfter,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-	}
-	cert := sign(tb, tmpl, ca.Cert, o.Key.Public(), ca.Key, o.Modify)
+	cert := sign(tb, leafTemplate(o), ca.Cert, o.Key.Public(), ca.Key, o.Modify)
 	return &Leaf{Cert: cert, Key: o.Key}
 }
 
@@ -183,6 +174,20 @@ func caTemplate(o *Options) *x509.Certificate {
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
+	}
+}
+
+// leafTemplate is a client certificate: CA:false, digitalSignature,
+// clientAuth.
+func leafTemplate(o *Options) *x509.Certificate {
+	return &x509.Certificate{
+		SerialNumber:          o.Serial,
+		Subject:               o.Subject,
+		NotBefore:             o.NotBefore,
+		NotAfter:              o.NotAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
 	}
 }
 

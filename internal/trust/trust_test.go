@@ -3,8 +3,7 @@ package trust
 import (
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/base64"
-
+	"encoding/pem"
 	"math/big"
 	"slices"
 	"strings"
@@ -197,17 +196,7 @@ func makeCRL(t *testing.T, ca *testpki.CA, now time.Time, serials ...*big.Int) *
 }
 
 func pemCRL(c *x509.RevocationList) []byte {
-	return []byte("-----BEGIN X509 CRL-----\n" + b64lines(c.Raw) + "-----END X509 CRL-----\n")
-}
-
-func b64lines(b []byte) string {
-	s := pkixB64(b)
-	var out strings.Builder
-	for len(s) > 64 {
-		out.WriteString(s[:64] + "\n")
-		s = s[64:]
-	}
-	return out.String() + s + "\n"
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: c.Raw})
 }
 
 func FuzzParseAnchorBundle(f *testing.F) {
@@ -228,5 +217,3 @@ func FuzzParseCRL(f *testing.F) {
 		_, _ = ParseCRL(b)
 	})
 }
-
-func pkixB64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

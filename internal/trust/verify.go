@@ -67,16 +67,8 @@ func CheckLeaf(leaf *x509.Certificate) *Error {
 		}
 		return refuse(ReasonLeafKeyUsage, "the certificate %q has a keyUsage without digitalSignature", leaf.Subject)
 	}
-	if len(leaf.ExtKeyUsage) > 0 || len(leaf.UnknownExtKeyUsage) > 0 {
-		ok := false
-		for _, u := range leaf.ExtKeyUsage {
-			if u == x509.ExtKeyUsageClientAuth || u == x509.ExtKeyUsageAny {
-				ok = true
-			}
-		}
-		if !ok {
-			return refuse(ReasonLeafExtKeyUsage, "the certificate %q has an extendedKeyUsage without clientAuth", leaf.Subject)
-		}
+	if !allowsClientAuth(leaf) {
+		return refuse(ReasonLeafExtKeyUsage, "the certificate %q has an extendedKeyUsage without clientAuth", leaf.Subject)
 	}
 	if weakSignature(leaf.SignatureAlgorithm) {
 		return refuse(ReasonWeakSignature, "the certificate %q is signed with %s; SHA-256 or stronger is required", leaf.Subject, leaf.SignatureAlgorithm)
@@ -93,36 +85,7 @@ func VerifyPath(leaf *x509.Certificate, bag, anchors []*x509.Certificate, now ti
 	if err := CheckLeaf(leaf); err != nil {
 		return nil, err
 	}
-	p, err := verifyX509(leaf, bag, anchors, now)
-	if err != nil && (usesMLDSA(leaf) || slices.ContainsFunc(bag, usesMLDSA) || slices.ContainsFunc(anchors, usesMLDSA)) {
-		// crypto/x509 cannot verify ML-DSA signatures, so it found no
-		// path through an ML-DSA certificate; build one here.
-		return buildPath(leaf, bag, anchors, now)
-	}
-	return p, err
-}
-
-// verifyX509 is VerifyPath with crypto/x509's path builder.
-func verifyX509(leaf *x509.Certificate, bag, anchors []*x509.Certificate, now time.Time) (*Path, *Error) {
-	roots := x509.NewCertPool()
-	for _, a := range anchors {
-		roots.AddCert(a)
-	}
-	inter := x509.NewCertPool()
-	for _, c := range bag {
-		if !c.Equal(leaf) {
-			inter.AddCert(c)
-		}
-	}
-	chains, err := leaf.Verify(x509.VerifyOptions{
-		Roots:         roots,
-		Intermediates: inter,
-		CurrentTime:   now,
-		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	})
-	if err != nil {
-		return nil, explain(err, leaf, bag, anchors, now)
-	}
+	chains, x509Err := verifyX509(leaf, bag, anchors, now)
 	var firstErr *Error
 	for _, chain := range chains {
 		p, err := checkChain(chain)
@@ -133,7 +96,38 @@ func verifyX509(leaf *x509.Certificate, bag, anchors []*x509.Certificate, now ti
 			firstErr = err
 		}
 	}
-	return nil, firstErr
+	if usesMLDSA(leaf) || slices.ContainsFunc(bag, usesMLDSA) || slices.ContainsFunc(anchors, usesMLDSA) {
+		// crypto/x509 cannot verify ML-DSA signatures, so it found no
+		// acceptable path through an ML-DSA certificate; build one here.
+		return buildPath(leaf, bag, anchors, now)
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	// Only now explain crypto/x509's refusal: diagnoseUntrusted verifies
+	// signatures again, which would be wasted before buildPath.
+	return nil, explain(x509Err, leaf, bag, anchors, now)
+}
+
+// verifyX509 runs crypto/x509's path builder with the anchors as roots
+// and bag as intermediates.
+func verifyX509(leaf *x509.Certificate, bag, anchors []*x509.Certificate, now time.Time) ([][]*x509.Certificate, error) {
+	roots := x509.NewCertPool()
+	for _, a := range anchors {
+		roots.AddCert(a)
+	}
+	inter := x509.NewCertPool()
+	for _, c := range bag {
+		if !c.Equal(leaf) {
+			inter.AddCert(c)
+		}
+	}
+	return leaf.Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: inter,
+		CurrentTime:   now,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
 }
 
 // checkChain applies the rules x509.Verify leaves out: every CA of the path
@@ -214,14 +208,6 @@ func countOthers(bag []*x509.Certificate, leaf *x509.Certificate) int {
 // the anchors, to say why no path was found: a missing issuer, an issuer
 // that may not sign, a signature that does not verify, an expired CA.
 func diagnoseUntrusted(leaf *x509.Certificate, bag, anchors []*x509.Certificate, now time.Time) *Error {
-	isAnchor := func(c *x509.Certificate) bool {
-		for _, a := range anchors {
-			if a.Equal(c) {
-				return true
-			}
-		}
-		return false
-	}
 	candidates := append(append([]*x509.Certificate{}, anchors...), bag...)
 	cur := leaf
 	for depth := 0; depth <= len(candidates); depth++ {
@@ -262,7 +248,7 @@ func diagnoseUntrusted(leaf *x509.Certificate, bag, anchors []*x509.Certificate,
 		if now.Before(verified.NotBefore) {
 			return refuse(ReasonNotYetValid, "CA certificate %q is not valid until %s", verified.Subject, verified.NotBefore.UTC().Format(time.RFC3339))
 		}
-		if isAnchor(verified) {
+		if slices.ContainsFunc(anchors, verified.Equal) {
 			break
 		}
 		cur = verified
