@@ -1,6 +1,7 @@
 package session
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/roam-dev/roam/internal/lru"
+	"github.com/roam-dev/roam/internal/sigv4x509"
 	"github.com/roam-dev/roam/internal/snapshot"
 	"github.com/roam-dev/roam/internal/trust"
 )
@@ -36,6 +38,10 @@ type certInfo struct {
 	pem            string
 	fingerprintHex string
 
+	keyOnce sync.Once
+	pub     crypto.PublicKey
+	pubErr  error
+
 	mu        sync.Mutex
 	tags      map[string][]Attribute // by profile ID and version
 	account   string                 // the account subjectID belongs to
@@ -52,6 +58,12 @@ func (ci *certInfo) derive() {
 		ci.pem = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ci.cert.Raw}))
 		ci.fingerprintHex = hex.EncodeToString(ci.fingerprint[:])
 	})
+}
+
+// publicKey decodes the certificate's public key once.
+func (ci *certInfo) publicKey() (crypto.PublicKey, error) {
+	ci.keyOnce.Do(func() { ci.pub, ci.pubErr = sigv4x509.PublicKey(ci.cert) })
+	return ci.pub, ci.pubErr
 }
 
 // subjectIDIn returns the ID of the certificate's subject resource in an
@@ -130,6 +142,15 @@ func (p *parsing) parse(der []byte) (*x509.Certificate, error) {
 	}
 	p.certs = append(p.certs, ci)
 	return ci.cert, nil
+}
+
+// publicKey is the sigv4x509 PublicKey hook: the leaf's key, decoded once
+// per cached certificate.
+func (p *parsing) publicKey(cert *x509.Certificate) (crypto.PublicKey, error) {
+	if len(p.certs) > 0 && p.certs[0].cert == cert {
+		return p.certs[0].publicKey()
+	}
+	return sigv4x509.PublicKey(cert)
 }
 
 // pathKey identifies a path verification: the anchor as it was configured,

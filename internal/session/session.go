@@ -211,7 +211,7 @@ func (s *Service) decide(ctx context.Context, r *http.Request, body []byte, now 
 
 	// 1. The signature, with the leaf's key.
 	parsed := &parsing{cache: s.certs}
-	v, err := sigv4x509.Verify(r, body, sigv4x509.VerifyOptions{Now: now, MaxSkew: s.maxSkew, ParseCertificate: parsed.parse})
+	v, err := sigv4x509.Verify(r, body, sigv4x509.VerifyOptions{Now: now, MaxSkew: s.maxSkew, ParseCertificate: parsed.parse, PublicKey: parsed.publicKey})
 	if err != nil {
 		return nil, signatureDenial(err)
 	}

@@ -2,6 +2,7 @@ package sigv4x509
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"math/big"
 	"strings"
@@ -74,6 +75,10 @@ func tampers(t *testing.T, raw []byte) []tamper {
 			a.ID = n.Add(n, big.NewInt(1)).String()
 		}), want: ReasonSerialMismatch},
 		{name: "serial not decimal", raw: withAuth(func(a *sigv4.Authorization) { a.ID = "0x" + a.ID }), want: ReasonSerialMismatch},
+		{name: "serial of 156 digits", raw: withAuth(func(a *sigv4.Authorization) { a.ID = strings.Repeat("0", 156-len(a.ID)) + a.ID }), want: ReasonSerialMismatch},
+		{name: "x-amz-x509 with a 65-octet serial", raw: setHeader(HeaderX509, b64(testpki.NewCA(t).Leaf(t, testpki.WithModify(func(c *x509.Certificate) {
+			c.SerialNumber = new(big.Int).Lsh(big.NewInt(1), 8*MaxSerialOctets)
+		})).Cert.Raw)), want: ReasonCertificateMalformed},
 		{name: "signature byte", raw: withAuth(func(a *sigv4.Authorization) {
 			b := []byte(a.Signature)
 			b[len(b)/2] ^= 1 // '0'..'9' and 'a'..'f' stay hex digits under ^1

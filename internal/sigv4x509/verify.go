@@ -15,6 +15,16 @@ import (
 	"github.com/roam-dev/roam/internal/sigv4"
 )
 
+// MaxSerialOctets bounds the leaf's serial number. RFC 5280 allows 20
+// octets; non-conforming CAs go beyond, so the bound is generous, but an
+// unbounded serial would let any caller make the server convert a huge
+// number to decimal before any signature is checked.
+const MaxSerialOctets = 64
+
+// maxSerialDigits is the most decimal digits a MaxSerialOctets serial has:
+// 2^512 has 155.
+const maxSerialDigits = 155
+
 // VerifyOptions set the clock and the few knobs of [Verify].
 type VerifyOptions struct {
 	// Now is the current time; required.
@@ -30,6 +40,10 @@ type VerifyOptions struct {
 	// passes a caching parser, since clients send the same certificates
 	// again and again. The certificates it returns must not be modified.
 	ParseCertificate func(der []byte) (*x509.Certificate, error)
+	// PublicKey decodes the leaf's public key; [PublicKey] when nil. A
+	// server passes a caching one: decoding an ML-DSA key costs more than
+	// verifying a signature with it.
+	PublicKey func(*x509.Certificate) (crypto.PublicKey, error)
 }
 
 // Verified is a request whose signature checked out.
@@ -138,11 +152,19 @@ func Verify(r *http.Request, body []byte, opts VerifyOptions) (*Verified, error)
 	if err != nil {
 		return nil, err
 	}
+	// Decimal conversion of a serial costs time quadratic in its length:
+	// bound both serials before either is converted.
+	if n := leaf.SerialNumber.BitLen(); n > 8*MaxSerialOctets {
+		return nil, fail(ReasonCertificateMalformed, nil, "X-Amz-X509 has a %d-bit serial number; at most %d octets are accepted (RFC 5280 allows 20)", n, MaxSerialOctets)
+	}
 	chain, err := parseChain(r, parse)
 	if err != nil {
 		return nil, err
 	}
 
+	if len(a.ID) > maxSerialDigits {
+		return nil, fail(ReasonSerialMismatch, nil, "credential serial has %d digits; a serial of at most %d octets has at most %d", len(a.ID), MaxSerialOctets, maxSerialDigits)
+	}
 	serial, ok := new(big.Int).SetString(a.ID, 10)
 	if !ok || strings.HasPrefix(a.ID, "+") {
 		return nil, fail(ReasonSerialMismatch, nil, "credential serial %q is not a decimal integer", truncate(a.ID, 80))
@@ -151,7 +173,11 @@ func Verify(r *http.Request, body []byte, opts VerifyOptions) (*Verified, error)
 		return nil, fail(ReasonSerialMismatch, nil, "credential serial %s, X-Amz-X509 serial %s", truncate(a.ID, 80), leaf.SerialNumber)
 	}
 
-	pub, err := PublicKey(leaf)
+	publicKey := opts.PublicKey
+	if publicKey == nil {
+		publicKey = PublicKey
+	}
+	pub, err := publicKey(leaf)
 	if err != nil {
 		return nil, fail(ReasonKeyMismatch, err, "leaf public key: %v", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -257,14 +259,14 @@ func (s *Snapshot) loadPolicies(ctx context.Context, st store.Store) error {
 		return fmt.Errorf("snapshot: policies: %w", err)
 	}
 	for _, p := range all {
-		mp := &ManagedPolicy{ManagedPolicy: p, Arn: s.Scope.Policy(p.Path, p.Name), Default: denyAll}
+		mp := &ManagedPolicy{ManagedPolicy: p, Arn: s.Scope.Policy(p.Path, p.Name)}
+		doc := ""
 		for _, v := range p.Versions {
 			if v.IsDefaultVersion {
-				if doc, err := policy.ParseString(v.Document, policy.IdentityPolicy); err == nil {
-					mp.Default = doc
-				}
+				doc = v.Document
 			}
 		}
+		mp.Default = parseNamed(doc, mp.Arn)
 		s.Policies[mp.Arn] = mp
 	}
 	return nil
@@ -278,12 +280,9 @@ func (s *Snapshot) loadRoles(ctx context.Context, st store.Store) error {
 	for _, r := range all {
 		role := &Role{Role: r, Arn: s.Scope.Role(r.Path, r.Name)}
 		role.Trust, role.TrustErr = policy.ParseString(r.AssumeRolePolicyDocument, policy.TrustPolicy)
-		for _, doc := range r.InlinePolicies {
-			p, err := policy.ParseString(doc, policy.IdentityPolicy)
-			if err != nil {
-				p = denyAll
-			}
-			role.Permissions = append(role.Permissions, p)
+		names := slices.Sorted(maps.Keys(r.InlinePolicies))
+		for _, name := range names {
+			role.Permissions = append(role.Permissions, parseNamed(r.InlinePolicies[name], "inline policy "+name))
 		}
 		for _, a := range r.AttachedPolicyArns {
 			if mp := s.Policies[a]; mp != nil {
@@ -293,6 +292,18 @@ func (s *Snapshot) loadRoles(ctx context.Context, st store.Store) error {
 		s.Roles[strings.ToLower(r.Name)] = role
 	}
 	return nil
+}
+
+// parseNamed parses an identity policy and names it for explanations; a
+// document that no longer parses allows nothing.
+func parseNamed(doc, name string) *policy.Policy {
+	p, err := policy.ParseString(doc, policy.IdentityPolicy)
+	if err != nil {
+		d := *denyAll
+		p = &d
+	}
+	p.Name = name
+	return p
 }
 
 // denyAll stands in for a stored policy that no longer parses: it allows
