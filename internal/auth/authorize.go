@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +26,7 @@ type Authorizer struct {
 
 // Authorize returns nil when the request's principal may perform req, and
 // otherwise an access-denied *apierror.Error naming the action and resource
-// (AccessDenied for iam: actions, AccessDeniedException for the others).
+// (AccessDeniedException; the query protocol's writer calls it AccessDenied).
 // The error's Detail holds the policy evaluation's explanation.
 func (a *Authorizer) Authorize(ctx context.Context, req Request) error {
 	p := PrincipalFrom(ctx)
@@ -127,10 +126,6 @@ func (a *Authorizer) context(ctx context.Context, p *Principal, roleArn string, 
 // message names the principal, action, resource and the kind of policy
 // that decided; detail (the evaluation's explanation) stays in the log.
 func deny(req Request, principal, because, detail string) *apierror.Error {
-	code := "AccessDeniedException"
-	if strings.HasPrefix(req.Action, "iam:") {
-		code = "AccessDenied"
-	}
 	resource := req.Resource
 	if resource == "" {
 		resource = "*"
@@ -139,7 +134,7 @@ func deny(req Request, principal, because, detail string) *apierror.Error {
 	if because != "" {
 		msg += " " + because
 	}
-	e := apierror.New(http.StatusForbidden, code, "%s", msg)
+	e := apierror.AccessDenied("%s", msg)
 	e.Detail = detail
 	return e
 }

@@ -209,7 +209,12 @@ func WriteXMLError(w http.ResponseWriter, r *http.Request, namespace string, err
 		Error     xmlError `xml:"Error"`
 		RequestID string   `xml:"RequestId"`
 	}
-	writeXML(w, e.Status, envelope{Xmlns: namespace, Error: xmlError{typ, e.Code, e.Message}, RequestID: rr.ID})
+	code := e.Code
+	if code == "AccessDeniedException" {
+		// The query protocol's name for the same denial.
+		code = "AccessDenied"
+	}
+	writeXML(w, e.Status, envelope{Xmlns: namespace, Error: xmlError{typ, code, e.Message}, RequestID: rr.ID})
 }
 
 func writeXML(w http.ResponseWriter, status int, v any) {

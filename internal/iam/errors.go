@@ -52,18 +52,12 @@ func invalidARN(s string) *apierror.Error {
 }
 
 // queryError turns any error into the error IAM would send: API errors
-// keep their message, an access denial carries the query protocol's code
-// (the shared authorizer may speak rest-json's AccessDeniedException), and
-// anything else is a ServiceFailure.
+// as they are (the XML writer names an access denial AccessDenied),
+// anything else a ServiceFailure.
 func queryError(err error) *apierror.Error {
 	var e *apierror.Error
 	if !errors.As(err, &e) {
 		return serviceFailure(err)
-	}
-	if e.Status == http.StatusForbidden && e.Code == "AccessDeniedException" {
-		c := *e
-		c.Code = "AccessDenied"
-		return &c
 	}
 	return e
 }

@@ -1,7 +1,6 @@
 package rolesanywhere
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -149,15 +148,7 @@ func (h *Handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 // profile, as AWS does.
 func (h *Handler) authorizePassRoles(r *http.Request, roleArns []string) error {
 	for _, a := range roleArns {
-		err := h.authz.Authorize(r.Context(), passRole(a))
-		var e *apierror.Error
-		if errors.As(err, &e) && e.Code == "AccessDenied" {
-			// Roles Anywhere reports IAM's denial in its own protocol.
-			c := *e
-			c.Code = "AccessDeniedException"
-			return &c
-		}
-		if err != nil {
+		if err := h.authz.Authorize(r.Context(), passRole(a)); err != nil {
 			return err
 		}
 	}
