@@ -14,12 +14,10 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/cloudflare/circl/sign"
 	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
@@ -27,6 +25,7 @@ import (
 	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
 
 	"github.com/roam-dev/roam/internal/keysource"
+	"github.com/roam-dev/roam/internal/sigv4x509"
 	"github.com/roam-dev/roam/internal/testenv"
 	"github.com/roam-dev/roam/internal/testpki"
 )
@@ -100,35 +99,27 @@ func mustOpen(t testing.TB, opts keysource.Options) keysource.Source {
 // type and verifies the signature with cert's public key.
 func signAndVerify(t testing.TB, src keysource.Source, cert *x509.Certificate) {
 	t.Helper()
-	digest := sha256.Sum256(message)
-	switch pub := cert.PublicKey.(type) {
-	case *rsa.PublicKey:
-		sig, err := src.Sign(rand.Reader, digest[:], crypto.SHA256)
-		if err != nil {
-			t.Fatalf("Sign: %v", err)
-		}
-		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig); err != nil {
-			t.Fatalf("RSA signature does not verify: %v", err)
-		}
-	case *ecdsa.PublicKey:
-		sig, err := src.Sign(rand.Reader, digest[:], crypto.SHA256)
-		if err != nil {
-			t.Fatalf("Sign: %v", err)
-		}
-		if !ecdsa.VerifyASN1(pub, digest[:], sig) {
-			t.Fatal("ECDSA signature (ASN.1 DER) does not verify")
-		}
-	case nil:
-		scheme, pk := mldsaPublicKey(t, cert)
+	pub, err := sigv4x509.PublicKey(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pk, ok := pub.(sign.PublicKey); ok {
 		sig, err := src.Sign(nil, message, crypto.Hash(0))
 		if err != nil {
 			t.Fatalf("Sign: %v", err)
 		}
-		if !scheme.Verify(pk, message, sig, nil) {
-			t.Fatalf("%s signature does not verify", scheme.Name())
+		if !pk.Scheme().Verify(pk, message, sig, nil) {
+			t.Fatalf("%s signature does not verify", pk.Scheme().Name())
 		}
-	default:
-		t.Fatalf("unexpected certificate key %T", pub)
+		return
+	}
+	digest := sha256.Sum256(message)
+	sig, err := src.Sign(rand.Reader, digest[:], crypto.SHA256)
+	if err != nil {
+		t.Fatalf("Sign: %v", err)
+	}
+	if !verifies(pub, digest[:], sig) {
+		t.Fatalf("%T signature does not verify", pub)
 	}
 }
 
@@ -158,8 +149,7 @@ func checkIdentity(t testing.TB, src keysource.Source, wantLeaf *x509.Certificat
 	signAndVerify(t, src, leaf)
 }
 
-// ML-DSA test material. crypto/x509 can neither create nor sign ML-DSA
-// certificates, so mldsaCert assembles a self-signed one by hand.
+// ML-DSA test material.
 
 var mldsaOIDs = map[string]asn1.ObjectIdentifier{
 	"ML-DSA-44": {2, 16, 840, 1, 101, 3, 4, 3, 17},
@@ -168,28 +158,6 @@ var mldsaOIDs = map[string]asn1.ObjectIdentifier{
 }
 
 var mldsaSchemes = []sign.Scheme{mldsa44.Scheme(), mldsa65.Scheme(), mldsa87.Scheme()}
-
-func mldsaPublicKey(t testing.TB, cert *x509.Certificate) (sign.Scheme, sign.PublicKey) {
-	t.Helper()
-	var info struct {
-		Algorithm pkix.AlgorithmIdentifier
-		PublicKey asn1.BitString
-	}
-	if _, err := asn1.Unmarshal(cert.RawSubjectPublicKeyInfo, &info); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range mldsaSchemes {
-		if mldsaOIDs[s.Name()].Equal(info.Algorithm.Algorithm) {
-			pk, err := s.UnmarshalBinaryPublicKey(info.PublicKey.Bytes)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s, pk
-		}
-	}
-	t.Fatalf("certificate key %v is not ML-DSA", info.Algorithm.Algorithm)
-	return nil, nil
-}
 
 // mldsaKey is an ML-DSA key with its seed and expanded encodings.
 type mldsaKey struct {
@@ -245,60 +213,10 @@ func (k *mldsaKey) pkcs8(t testing.TB, form string) []byte {
 	return der
 }
 
-// cert returns a self-signed certificate for the key.
+// cert returns a certificate for the key.
 func (k *mldsaKey) cert(t testing.TB) *x509.Certificate {
 	t.Helper()
-	pub, err := k.key.Public().(sign.PublicKey).MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alg := pkix.AlgorithmIdentifier{Algorithm: mldsaOIDs[k.scheme.Name()]}
-	spki, err := asn1.Marshal(struct {
-		Algorithm pkix.AlgorithmIdentifier
-		PublicKey asn1.BitString
-	}{alg, asn1.BitString{Bytes: pub, BitLength: 8 * len(pub)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, err := asn1.Marshal(pkix.Name{CommonName: k.scheme.Name() + " test"}.ToRDNSequence())
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Second)
-	tbs, err := asn1.Marshal(struct {
-		Version   int `asn1:"explicit,tag:0"`
-		Serial    *big.Int
-		Signature pkix.AlgorithmIdentifier
-		Issuer    asn1.RawValue
-		Validity  struct{ NotBefore, NotAfter time.Time }
-		Subject   asn1.RawValue
-		SPKI      asn1.RawValue
-	}{
-		Version: 2, Serial: testpki.RandomSerial(t), Signature: alg,
-		Issuer:   asn1.RawValue{FullBytes: name},
-		Validity: struct{ NotBefore, NotAfter time.Time }{now.Add(-time.Hour), now.Add(24 * time.Hour)},
-		Subject:  asn1.RawValue{FullBytes: name}, SPKI: asn1.RawValue{FullBytes: spki},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := k.key.Sign(nil, tbs, crypto.Hash(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := asn1.Marshal(struct {
-		TBS       asn1.RawValue
-		Algorithm pkix.AlgorithmIdentifier
-		Signature asn1.BitString
-	}{asn1.RawValue{FullBytes: tbs}, alg, asn1.BitString{Bytes: sig, BitLength: 8 * len(sig)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
+	return testpki.NewCA(t).MLDSALeaf(t, testpki.WithKey(k.key)).Cert
 }
 
 // encryptPKCS8 encrypts a PKCS#8 key as OpenSSL's default does: PBES2 with

@@ -64,7 +64,7 @@ func (o Options) String() string {
 	}
 	add("--certificate", redactURI(o.Certificate))
 	add("--private-key", redactURI(o.PrivateKey))
-	add("--intermediates", o.Intermediates)
+	add("--intermediates", redactURI(o.Intermediates))
 	add("--pkcs8-password", redacted(o.PKCS8Password))
 	add("--pkcs11-lib", o.PKCS11Lib)
 	add("--tpm-key-password", redacted(o.TPMKeyPassword))

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/sha3"
 	"crypto/subtle"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -188,41 +187,4 @@ func mldsaName(pub crypto.PublicKey) string {
 
 func isMLDSA(s sign.Scheme) bool {
 	return s == mldsa44.Scheme() || s == mldsa65.Scheme() || s == mldsa87.Scheme()
-}
-
-// spki is a SubjectPublicKeyInfo.
-type spki struct {
-	Algorithm pkix.AlgorithmIdentifier
-	PublicKey asn1.BitString
-}
-
-// mldsaNameOfSPKI returns the ML-DSA parameter set of an encoded public
-// key, or "".
-func mldsaNameOfSPKI(der []byte) string {
-	var info spki
-	if _, err := asn1.Unmarshal(der, &info); err != nil {
-		return ""
-	}
-	if s := mldsaSchemeFor(info.Algorithm.Algorithm); s != nil {
-		return s.Name()
-	}
-	return ""
-}
-
-// mldsaMatchesSPKI reports whether pub is an ML-DSA key equal to the
-// encoded public key der.
-func mldsaMatchesSPKI(pub crypto.PublicKey, der []byte) bool {
-	k, ok := pub.(sign.PublicKey)
-	if !ok {
-		return false
-	}
-	var info spki
-	if rest, err := asn1.Unmarshal(der, &info); err != nil || len(rest) > 0 {
-		return false
-	}
-	if s := mldsaSchemeFor(info.Algorithm.Algorithm); s == nil || s != k.Scheme() {
-		return false
-	}
-	raw, err := k.MarshalBinary()
-	return err == nil && info.PublicKey.BitLength == 8*len(raw) && bytes.Equal(info.PublicKey.Bytes, raw)
 }

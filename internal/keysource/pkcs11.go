@@ -296,11 +296,6 @@ func (o *p11Opener) open() (*pkcs11Source, error) {
 		}
 		cert = certObj.cert
 	}
-	if tokenCerts == nil && certObj != nil {
-		if tokenCerts, err = o.allCertificates(sess); err != nil {
-			return nil, err
-		}
-	}
 
 	src := &pkcs11Source{
 		mod: o.mod, slot: slot, session: sess.h, pin: o.pin,
@@ -537,35 +532,9 @@ func (o *p11Opener) findCertificate() (*p11Cert, *p11Slot, []*x509.Certificate, 
 	if len(slots) == 0 {
 		return nil, nil, nil, o.noSlot(o.certURI)
 	}
-	template := objectTemplate(o.certURI, pkcs11.CKO_CERTIFICATE)
-	type found struct {
-		cert *p11Cert
-		slot p11Slot
-	}
-	var matches []found
-	search := func(slot p11Slot, logIn bool) error {
-		s, err := o.session(slot, logIn)
-		if err != nil {
-			return err
-		}
-		certs, err := o.certificates(s, template, true)
-		if err != nil {
-			return err
-		}
-		for _, c := range certs {
-			matches = append(matches, found{c, slot})
-		}
-		return nil
-	}
-	for _, slot := range slots {
-		if err := search(slot, false); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	if len(matches) == 0 && len(slots) == 1 && o.hasPIN {
-		if err := search(slots[0], true); err != nil {
-			return nil, nil, nil, err
-		}
+	matches, err := o.searchCertificates(slots, objectTemplate(o.certURI, pkcs11.CKO_CERTIFICATE), true)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	switch {
 	case len(matches) == 0 && len(slots) == 1 && !o.hasPIN:
@@ -583,6 +552,46 @@ func (o *p11Opener) findCertificate() (*p11Cert, *p11Slot, []*x509.Certificate, 
 		return nil, nil, nil, err
 	}
 	return m.cert, &m.slot, all, nil
+}
+
+// slotCert is a certificate object and the token it was found on.
+type slotCert struct {
+	cert *p11Cert
+	slot p11Slot
+}
+
+// searchCertificates returns the certificates template selects in slots
+// (see certificates for strict), as draft-woodhouse-cert-best-practice §8.1
+// and aws_signing_helper search: in every token without logging in and,
+// when that finds nothing, exactly one token matches and a PIN was given,
+// in that token again after logging in.
+func (o *p11Opener) searchCertificates(slots []p11Slot, template []*pkcs11.Attribute, strict bool) ([]slotCert, error) {
+	var found []slotCert
+	search := func(slot p11Slot, logIn bool) error {
+		s, err := o.session(slot, logIn)
+		if err != nil {
+			return err
+		}
+		certs, err := o.certificates(s, template, strict)
+		if err != nil {
+			return err
+		}
+		for _, c := range certs {
+			found = append(found, slotCert{c, slot})
+		}
+		return nil
+	}
+	for _, slot := range slots {
+		if err := search(slot, false); err != nil {
+			return nil, err
+		}
+	}
+	if len(found) == 0 && len(slots) == 1 && o.hasPIN {
+		if err := search(slots[0], true); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
 }
 
 // certificateForKey finds the certificate of a key when none was named:
@@ -859,40 +868,38 @@ func (s *pkcs11Source) Close() error {
 // Sign signs digest with CKM_RSA_PKCS over its DigestInfo (PKCS#1 v1.5)
 // or CKM_ECDSA (returning ASN.1 DER). RSA-PSS is not supported.
 func (s *pkcs11Source) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	var mech uint
-	var input []byte
-	var curveBytes int
-	switch pub := s.pub.(type) {
-	case *rsa.PublicKey:
-		if _, ok := opts.(*rsa.PSSOptions); ok {
-			return nil, errors.New("keysource: RSA-PSS signatures are not supported with PKCS#11 keys")
-		}
-		var err error
-		if input, err = pkcs1DigestInfo(hashOf(opts), digest); err != nil {
-			return nil, err
-		}
-		mech = pkcs11.CKM_RSA_PKCS
-	case *ecdsa.PublicKey:
-		if err := checkDigestLength(digest, opts); err != nil {
-			return nil, err
-		}
-		mech, input, curveBytes = pkcs11.CKM_ECDSA, digest, (pub.Curve.Params().N.BitLen()+7)/8
-	default:
-		return nil, fmt.Errorf("keysource: unsupported PKCS#11 key type %T", s.pub)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, ErrClosed
 	}
-	sig, err := s.signLocked(mech, input)
-	if err != nil {
-		return nil, err
+	return s.signAs(s.pub, digest, opts)
+}
+
+// signAs signs digest with the token's key, taken to be a key of pub's
+// type. The caller holds s.mu, or has not handed s out yet.
+func (s *pkcs11Source) signAs(pub crypto.PublicKey, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		if _, ok := opts.(*rsa.PSSOptions); ok {
+			return nil, errors.New("keysource: RSA-PSS signatures are not supported with PKCS#11 keys")
+		}
+		input, err := pkcs1DigestInfo(hashOf(opts), digest)
+		if err != nil {
+			return nil, err
+		}
+		return s.signLocked(pkcs11.CKM_RSA_PKCS, input)
+	case *ecdsa.PublicKey:
+		if err := checkDigestLength(digest, opts); err != nil {
+			return nil, err
+		}
+		raw, err := s.signLocked(pkcs11.CKM_ECDSA, digest)
+		if err != nil {
+			return nil, err
+		}
+		return ecdsaRawToDER(raw, (k.Curve.Params().N.BitLen()+7)/8)
 	}
-	if mech == pkcs11.CKM_ECDSA {
-		return ecdsaRawToDER(sig, curveBytes)
-	}
-	return sig, nil
+	return nil, fmt.Errorf("keysource: unsupported PKCS#11 key type %T", pub)
 }
 
 // signLocked runs one C_SignInit/C_Sign, with the context-specific login a
@@ -927,31 +934,20 @@ func (s *pkcs11Source) proveKey(cert *x509.Certificate) error {
 	if cert != nil {
 		pub = cert.PublicKey
 	}
-	digest := sha256.Sum256([]byte("roam: prove possession of the PKCS#11 private key"))
-	var ok bool
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		input, err := pkcs1DigestInfo(crypto.SHA256, digest[:])
-		if err != nil {
-			return err
-		}
-		sig, err := s.signLocked(pkcs11.CKM_RSA_PKCS, input)
-		if err != nil {
-			return err
-		}
-		ok = rsa.VerifyPKCS1v15(k, crypto.SHA256, digest[:], sig) == nil
-	case *ecdsa.PublicKey:
-		raw, err := s.signLocked(pkcs11.CKM_ECDSA, digest[:])
-		if err != nil {
-			return err
-		}
-		sig, err := ecdsaRawToDER(raw, (k.Curve.Params().N.BitLen()+7)/8)
-		ok = err == nil && ecdsa.VerifyASN1(k, digest[:], sig)
+	switch pub.(type) {
+	case *rsa.PublicKey, *ecdsa.PublicKey:
 	default:
 		return fmt.Errorf("%w: the certificate's %s key cannot be used with a PKCS#11 key", ErrKeyMismatch, describePublicKey(pub))
 	}
+	digest := sha256.Sum256([]byte("roam: prove possession of the PKCS#11 private key"))
+	sig, err := s.signAs(pub, digest[:], crypto.SHA256)
+	// A raw ECDSA signature of the wrong size comes from a key on another
+	// curve: it does not verify either.
+	if err != nil && !errors.Is(err, errBadECDSASignature) {
+		return err
+	}
 	switch {
-	case ok:
+	case err == nil && verifyDigest(pub, digest[:], sig):
 		return nil
 	case cert == nil:
 		return fmt.Errorf("%w (%s): a test signature does not verify with the key's public key", ErrPKCS11Sign, s.keyName)
@@ -993,37 +989,19 @@ func ListPKCS11Certificates(uri, pkcs11Lib string) ([]TokenCertificate, error) {
 	if len(slots) == 0 {
 		return nil, o.noSlot(u)
 	}
-	template := objectTemplate(u, pkcs11.CKO_CERTIFICATE)
-	var found []TokenCertificate
-	search := func(slot p11Slot, logIn bool) error {
-		s, err := o.session(slot, logIn)
-		if err != nil {
-			return err
-		}
-		certs, err := o.certificates(s, template, false)
-		if err != nil {
-			return err
-		}
-		for _, c := range certs {
-			found = append(found, TokenCertificate{Certificate: c.cert, URI: certificateURI(slot, &c.p11Object)})
-		}
-		return nil
+	found, err := o.searchCertificates(slots, objectTemplate(u, pkcs11.CKO_CERTIFICATE), false)
+	if err != nil {
+		return nil, err
 	}
-	for _, slot := range slots {
-		if err := search(slot, false); err != nil {
-			return nil, err
-		}
+	if len(found) == 0 && len(slots) == 1 && !hasPIN {
+		return nil, fmt.Errorf("%w: no public certificate on token %s matches %s; add pin-value=... to the URI to look for private ones",
+			ErrPKCS11PINRequired, slots[0].label(), u.describe())
 	}
-	if len(found) == 0 && len(slots) == 1 {
-		if !hasPIN {
-			return nil, fmt.Errorf("%w: no public certificate on token %s matches %s; add pin-value=... to the URI to look for private ones",
-				ErrPKCS11PINRequired, slots[0].label(), u.describe())
-		}
-		if err := search(slots[0], true); err != nil {
-			return nil, err
-		}
+	out := make([]TokenCertificate, len(found))
+	for i, f := range found {
+		out[i] = TokenCertificate{Certificate: f.cert.cert, URI: certificateURI(f.slot, &f.cert.p11Object)}
 	}
-	return found, nil
+	return out, nil
 }
 
 // certificateURI names a certificate object the way aws_signing_helper's

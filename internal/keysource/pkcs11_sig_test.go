@@ -10,9 +10,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
 	"encoding/asn1"
+	"errors"
 	"math/big"
 	"net/http"
 	"os"
@@ -130,18 +130,9 @@ func signAllHashes(t *testing.T, src Source, cert *x509.Certificate) {
 	t.Helper()
 	msg := []byte("AWS Roles Anywhere Credential Helper Signing Test")
 	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512} {
-		var digest []byte
-		switch h {
-		case crypto.SHA256:
-			d := sha256.Sum256(msg)
-			digest = d[:]
-		case crypto.SHA384:
-			d := sha512.Sum384(msg)
-			digest = d[:]
-		case crypto.SHA512:
-			d := sha512.Sum512(msg)
-			digest = d[:]
-		}
+		hh := h.New()
+		hh.Write(msg)
+		digest := hh.Sum(nil)
 		sig, err := src.Sign(rand.Reader, digest, h)
 		if err != nil {
 			t.Fatalf("Sign(%v): %v", h, err)
@@ -228,14 +219,7 @@ func signConcurrently(t *testing.T, src Source, cert *x509.Certificate) {
 					errs <- err.Error()
 					return
 				}
-				var ok bool
-				switch pub := cert.PublicKey.(type) {
-				case *rsa.PublicKey:
-					ok = rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig) == nil
-				case *ecdsa.PublicKey:
-					ok = ecdsa.VerifyASN1(pub, digest[:], sig)
-				}
-				if !ok {
+				if !verifyDigest(cert.PublicKey, digest[:], sig) {
 					errs <- "a concurrent signature does not verify"
 					return
 				}
@@ -257,6 +241,33 @@ func writeTestFile(t testing.TB, dir, name string, data []byte) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// openSource opens opts or fails the test, and closes the Source when the
+// test ends.
+func openSource(t *testing.T, opts Options) Source {
+	t.Helper()
+	src, err := Open(opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src
+}
+
+// wantOpenError fails unless Open(opts) fails with an error that matches
+// sentinel, contains want and reveals none of secrets.
+func wantOpenError(t *testing.T, opts Options, sentinel error, want string, secrets ...string) {
+	t.Helper()
+	src, err := Open(opts)
+	if err == nil {
+		src.Close()
+		t.Fatal("Open succeeded")
+	}
+	if !errors.Is(err, sentinel) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v\nwant %v containing %q", err, sentinel, want)
+	}
+	checkNoSecret(t, err, secrets...)
 }
 
 // checkNoSecret fails if err's text contains any of secrets.

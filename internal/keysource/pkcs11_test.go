@@ -242,17 +242,6 @@ func big64(n int64) []byte {
 	return b
 }
 
-// openP11 opens opts and closes the Source when the test ends.
-func openP11(t *testing.T, opts Options) Source {
-	t.Helper()
-	src, err := Open(opts)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { src.Close() })
-	return src
-}
-
 // p11PKI is a root and intermediate CA and two leaves (RSA and EC P-256),
 // imported into token "roam-test" the way a provisioned smart card holds
 // them: each key with its certificate (same CKA_ID and label), plus the CA
@@ -319,7 +308,7 @@ func TestPKCS11SoftHSM(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			src := openP11(t, c.opts)
+			src := openSource(t, c.opts)
 			cert, err := src.Certificate()
 			if err != nil || !cert.Equal(c.leaf) {
 				t.Fatalf("Certificate() = %v, %v; want %s", cert.Subject, err, c.leaf.Subject)
@@ -337,15 +326,15 @@ func TestPKCS11SoftHSM(t *testing.T) {
 
 	t.Run("create-session", func(t *testing.T) {
 		for _, name := range []string{"rsa-2048", "ec-prime256v1"} {
-			checkCreateSession(t, openP11(t, Options{Certificate: h.uri("object=" + name)}))
+			checkCreateSession(t, openSource(t, Options{Certificate: h.uri("object=" + name)}))
 		}
 	})
 	t.Run("concurrent", func(t *testing.T) {
-		signConcurrently(t, openP11(t, Options{Certificate: h.uri("object=ec-prime256v1")}), p.ec.Cert)
+		signConcurrently(t, openSource(t, Options{Certificate: h.uri("object=ec-prime256v1")}), p.ec.Cert)
 	})
 	t.Run("pin-source", func(t *testing.T) {
 		pinFile := writeTestFile(t, dir, "pin", []byte(testUserPIN+"\n"))
-		src := openP11(t, Options{Certificate: "pkcs11:object=rsa-2048?pin-source=file:" + pinFile + "&module-path=" + h.module})
+		src := openSource(t, Options{Certificate: "pkcs11:object=rsa-2048?pin-source=file:" + pinFile + "&module-path=" + h.module})
 		signAllHashes(t, src, p.rsa.Cert)
 	})
 	t.Run("list", func(t *testing.T) {
@@ -362,7 +351,7 @@ func TestPKCS11SoftHSM(t *testing.T) {
 			t.Fatalf("URI = %q", one[0].URI)
 		}
 		// The listed URI selects the certificate again.
-		src := openP11(t, Options{Certificate: one[0].URI + "?pin-value=" + testUserPIN, PKCS11Lib: h.module})
+		src := openSource(t, Options{Certificate: one[0].URI + "?pin-value=" + testUserPIN, PKCS11Lib: h.module})
 		if cert, _ := src.Certificate(); !cert.Equal(p.rsa.Cert) {
 			t.Fatalf("the listed URI selects %s", cert.Subject)
 		}
@@ -446,17 +435,7 @@ func TestPKCS11SoftHSMErrors(t *testing.T) {
 		"bad-uri": {Options{Certificate: "pkcs11:object=rsa-2048;tokne=x?pin-value=" + testUserPIN}, ErrPKCS11URI, `unknown path attribute "tokne"`},
 	}
 	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			src, err := Open(c.opts)
-			if err == nil {
-				src.Close()
-				t.Fatal("Open succeeded")
-			}
-			if !errors.Is(err, c.sentinel) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err = %v\nwant %v containing %q", err, c.sentinel, c.want)
-			}
-			checkNoSecret(t, err, testUserPIN, wrongPIN)
-		})
+		t.Run(name, func(t *testing.T) { wantOpenError(t, c.opts, c.sentinel, c.want, testUserPIN, wrongPIN) })
 	}
 	p11Modules.Lock()
 	refs := p11Modules.m[h.mod.key].refs
@@ -504,7 +483,7 @@ func TestPKCS11SoftHSMSelection(t *testing.T) {
 		"id-only":       {"token=token-a;id=%07", leafA},
 	} {
 		t.Run(name, func(t *testing.T) {
-			src := openP11(t, Options{Certificate: h.uri(c.uri)})
+			src := openSource(t, Options{Certificate: h.uri(c.uri)})
 			cert, err := src.Certificate()
 			if err != nil || !cert.Equal(c.leaf.Cert) {
 				t.Fatalf("Certificate() = %v, %v; want %s", cert.Subject, err, c.leaf.Cert.Subject)
@@ -557,7 +536,7 @@ func TestPKCS11SoftHSMAlwaysAuthenticate(t *testing.T) {
 			if !errors.Is(err, ErrPKCS11PINRequired) || !strings.Contains(err.Error(), "needs a PIN for every signature (CKA_ALWAYS_AUTHENTICATE); roam never prompts, so pass --reuse-pin") {
 				t.Fatalf("without --reuse-pin: %v", err)
 			}
-			src := openP11(t, Options{Certificate: h.uri("object=" + c.object), ReusePIN: true})
+			src := openSource(t, Options{Certificate: h.uri("object=" + c.object), ReusePIN: true})
 			for range 3 { // every signature logs in again
 				signAllHashes(t, src, c.leaf.Cert)
 			}
@@ -574,7 +553,7 @@ func TestPKCS11ContextLoginFailure(t *testing.T) {
 	leaf := testpki.NewCA(t).Leaf(t)
 	h.importKey("roam-test", "k", []byte{5}, leaf.Key, keyOpts{alwaysAuth: true, publicObj: true})
 	h.importCert("roam-test", "k", []byte{5}, leaf.Cert, false)
-	src := openP11(t, Options{Certificate: h.uri("object=k"), ReusePIN: true})
+	src := openSource(t, Options{Certificate: h.uri("object=k"), ReusePIN: true})
 	ps := src.(*pkcs11Source)
 	ps.mu.Lock()
 	ps.pin = "0000-bad"

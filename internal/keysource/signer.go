@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+
+	"github.com/roam-dev/roam/internal/sigv4x509"
 )
 
 // rsaSigner signs digests with RSASSA-PKCS1-v1_5, the scheme SigV4-X509
@@ -38,8 +40,8 @@ func (s *ecdsaSigner) Public() crypto.PublicKey { return &s.key.PublicKey }
 
 // Sign signs digest, checking its length against the hash opts names.
 func (s *ecdsaSigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if h := hashOf(opts); h != 0 && len(digest) != h.Size() {
-		return nil, fmt.Errorf("keysource: digest is %d bytes, but %v digests are %d", len(digest), h, h.Size())
+	if err := checkDigestLength(digest, opts); err != nil {
+		return nil, err
 	}
 	return ecdsa.SignASN1(orRandReader(r), s.key, digest)
 }
@@ -75,13 +77,9 @@ func checkKeyMatch(pub crypto.PublicKey, cert *x509.Certificate, keyName, certNa
 
 // publicKeyMatches reports whether pub is cert's public key.
 func publicKeyMatches(pub crypto.PublicKey, cert *x509.Certificate) bool {
-	if cert.PublicKey == nil {
-		// crypto/x509 does not know the algorithm (ML-DSA): compare the
-		// encoded keys.
-		return mldsaMatchesSPKI(pub, cert.RawSubjectPublicKeyInfo)
-	}
+	certPub, err := sigv4x509.PublicKey(cert) // ML-DSA too, which crypto/x509 leaves nil
 	k, ok := pub.(interface{ Equal(crypto.PublicKey) bool })
-	return ok && k.Equal(cert.PublicKey)
+	return err == nil && ok && k.Equal(certPub)
 }
 
 // describePublicKey names a key's algorithm and size, e.g. "RSA-2048".
@@ -99,11 +97,8 @@ func describePublicKey(pub crypto.PublicKey) string {
 }
 
 func describeCertKey(cert *x509.Certificate) string {
-	if cert.PublicKey != nil {
-		return describePublicKey(cert.PublicKey)
-	}
-	if name := mldsaNameOfSPKI(cert.RawSubjectPublicKeyInfo); name != "" {
-		return name
+	if pub, err := sigv4x509.PublicKey(cert); err == nil {
+		return describePublicKey(pub)
 	}
 	return "unknown-key"
 }

@@ -331,8 +331,8 @@ func (s *tpmSource) signScheme(digest []byte, opts crypto.SignerOpts) (tpm2.TPMT
 		if !ok {
 			return null, nil, fmt.Errorf("keysource: TPM RSA keys sign SHA-1, SHA-256, SHA-384 or SHA-512 digests, not %v", h)
 		}
-		if len(digest) != h.Size() {
-			return null, nil, fmt.Errorf("keysource: digest is %d bytes, but %v digests are %d", len(digest), h, h.Size())
+		if err := checkDigestLength(digest, opts); err != nil {
+			return null, nil, err
 		}
 		parms, _ := s.pubArea.Parameters.RSADetail() // checked when the key was opened
 		if parms.Scheme.Scheme == tpm2.TPMAlgNull {
@@ -416,7 +416,7 @@ func tpmECDSADigest(digest []byte, curveBytes int, fixedHash tpm2.TPMIAlgHash) (
 	}
 	switch {
 	case len(digest) > size:
-		if size < curveBytes && len(digest) > size {
+		if size < curveBytes {
 			return 0, nil, fmt.Errorf("the key's scheme fixes a %d-byte hash; it cannot sign a %d-byte digest", size, len(digest))
 		}
 		return alg, slices.Clone(digest[:size]), nil

@@ -11,7 +11,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -379,16 +378,6 @@ func (fx *tpmFixture) files(t *testing.T, name string) (cert, key string) {
 		keyFile(t, fx.dir, base+".key", k, f.parent, f.emptyAuth, f.rsaParent)
 }
 
-func openTPMSource(t *testing.T, opts Options) Source {
-	t.Helper()
-	src, err := Open(opts)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { src.Close() })
-	return src
-}
-
 // TestTPM runs the TPM tests on one provisioned swtpm, since creating RSA
 // keys in it takes a few seconds.
 func TestTPM(t *testing.T) {
@@ -407,7 +396,7 @@ func testTPMKeyFiles(t *testing.T, fx *tpmFixture) {
 			if !keyFiles[name].emptyAuth {
 				opts.TPMKeyPassword = tpmPassword
 			}
-			src := openTPMSource(t, opts)
+			src := openSource(t, opts)
 			if !src.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(fx.keys[name].public) {
 				t.Fatal("Public() is not the TPM key's public key")
 			}
@@ -417,7 +406,7 @@ func testTPMKeyFiles(t *testing.T, fx *tpmFixture) {
 	}
 	t.Run("rsa-fixed-scheme", func(t *testing.T) {
 		cert, key := fx.files(t, keyRSAFixedScheme)
-		src := openTPMSource(t, Options{Certificate: cert, PrivateKey: key, Getenv: env})
+		src := openSource(t, Options{Certificate: cert, PrivateKey: key, Getenv: env})
 		checkCreateSession(t, src)
 		digest := make([]byte, 48)
 		if _, err := src.Sign(rand.Reader, digest, crypto.SHA384); err == nil || !strings.Contains(err.Error(), "signs only with its own RSASSA hash, not SHA-384") {
@@ -430,7 +419,7 @@ func testTPMKeyFiles(t *testing.T, fx *tpmFixture) {
 		keyPEM, _ := os.ReadFile(key)
 		combo := writeTestFile(t, fx.dir, "combo.pem", append(certPEM, keyPEM...))
 		chain := writeTestFile(t, fx.dir, "chain.pem", testpki.PEM(fx.ca.Cert))
-		src := openTPMSource(t, Options{Certificate: combo, Intermediates: chain, Getenv: env})
+		src := openSource(t, Options{Certificate: combo, Intermediates: chain, Getenv: env})
 		got, err := src.Chain()
 		if err != nil || len(got) != 1 || !got[0].Equal(fx.ca.Cert) {
 			t.Fatalf("Chain() = %v, %v", subjects(got), err)
@@ -440,16 +429,16 @@ func testTPMKeyFiles(t *testing.T, fx *tpmFixture) {
 	t.Run("key-on-stdin", func(t *testing.T) {
 		cert, key := fx.files(t, keyRSAOwnerPW)
 		keyPEM, _ := os.ReadFile(key)
-		src := openTPMSource(t, Options{Certificate: cert, PrivateKey: "-", Stdin: bytes.NewReader(keyPEM), TPMKeyPassword: tpmPassword, Getenv: env})
+		src := openSource(t, Options{Certificate: cert, PrivateKey: "-", Stdin: bytes.NewReader(keyPEM), TPMKeyPassword: tpmPassword, Getenv: env})
 		signAllHashes(t, src, fx.keys[keyRSAOwnerPW].cert)
 	})
 	t.Run("no-password-flag-on-empty-auth-key", func(t *testing.T) {
 		cert, key := fx.files(t, keyECOwner)
-		signAllHashes(t, openTPMSource(t, Options{Certificate: cert, PrivateKey: key, NoTPMKeyPassword: true, Getenv: env}), fx.keys[keyECOwner].cert)
+		signAllHashes(t, openSource(t, Options{Certificate: cert, PrivateKey: key, NoTPMKeyPassword: true, Getenv: env}), fx.keys[keyECOwner].cert)
 	})
 	t.Run("concurrent", func(t *testing.T) {
 		cert, key := fx.files(t, keyP384Persistent)
-		src := openTPMSource(t, Options{Certificate: cert, PrivateKey: key, TPMKeyPassword: tpmPassword, Getenv: env})
+		src := openSource(t, Options{Certificate: cert, PrivateKey: key, TPMKeyPassword: tpmPassword, Getenv: env})
 		signConcurrently(t, src, fx.keys[keyP384Persistent].cert)
 	})
 	t.Run("close", func(t *testing.T) {
@@ -475,12 +464,12 @@ func testTPMHandles(t *testing.T, fx *tpmFixture) {
 	ecCert := writeTestFile(t, fx.dir, "ec.crt", testpki.PEM(fx.keys[keyHandle].cert))
 
 	t.Run("password", func(t *testing.T) {
-		src := openTPMSource(t, Options{Certificate: rsaCert, PrivateKey: "handle:0x81000101", TPMKeyPassword: tpmPassword, Getenv: env})
+		src := openSource(t, Options{Certificate: rsaCert, PrivateKey: "handle:0x81000101", TPMKeyPassword: tpmPassword, Getenv: env})
 		signAllHashes(t, src, fx.keys[keyHandlePW].cert)
 		checkCreateSession(t, src)
 	})
 	t.Run("no-password", func(t *testing.T) {
-		src := openTPMSource(t, Options{Certificate: ecCert, PrivateKey: "handle:81000102", NoTPMKeyPassword: true, Getenv: env})
+		src := openSource(t, Options{Certificate: ecCert, PrivateKey: "handle:81000102", NoTPMKeyPassword: true, Getenv: env})
 		signAllHashes(t, src, fx.keys[keyHandle].cert)
 		signConcurrently(t, src, fx.keys[keyHandle].cert)
 		checkCreateSession(t, src)
@@ -513,17 +502,7 @@ func testTPMHandles(t *testing.T, fx *tpmFixture) {
 			ErrTPMPasswordRequired, "--tpm-key-password and --no-tpm-key-password are both given"},
 	}
 	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			src, err := Open(c.opts)
-			if err == nil {
-				src.Close()
-				t.Fatal("Open succeeded")
-			}
-			if !errors.Is(err, c.sentinel) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err = %v\nwant %v containing %q", err, c.sentinel, c.want)
-			}
-			checkNoSecret(t, err, tpmPassword, wrong)
-		})
+		t.Run(name, func(t *testing.T) { wantOpenError(t, c.opts, c.sentinel, c.want, tpmPassword, wrong) })
 	}
 }
 
@@ -535,7 +514,7 @@ func testTPMKeyFileErrors(t *testing.T, fx *tpmFixture) {
 	ec := fx.keys[keyECOwner]
 	wrongParent := keyFile(t, fx.dir, "wrong-parent.key", ec, tpmRHNull, true, false)
 	missingParent := keyFile(t, fx.dir, "missing-parent.key", ec, 0x81000055, true, false)
-	policy := writeTestFile(t, fx.dir, "policy.key", pemBlockOf(pemTSS2, []byte{0x30, 0x0b, 0x06, 0x06, 0x67, 0x81, 0x05, 0x0a, 0x01, 0x03, 0xa1, 0x01, 0x00}))
+	policy := writeTestFile(t, fx.dir, "policy.key", pemOf(pemTSS2, []byte{0x30, 0x0b, 0x06, 0x06, 0x67, 0x81, 0x05, 0x0a, 0x01, 0x03, 0xa1, 0x01, 0x00}))
 	regular := writeTestFile(t, fx.dir, "not-a-tpm", []byte("x"))
 	const wrong = "wrong-pass-1357"
 	with := func(o Options, dev string) Options {
@@ -574,20 +553,10 @@ func testTPMKeyFileErrors(t *testing.T, fx *tpmFixture) {
 		"regular-file":  {with(Options{Certificate: ecCert, PrivateKey: ecKey}, regular), ErrTPMDevice, "it is neither a TPM character device nor a socket"},
 		"bad-tcp":       {with(Options{Certificate: ecCert, PrivateKey: ecKey}, "tcp:localhost"), ErrTPMDevice, "is not tcp:HOST:PORT"},
 		"closed-tcp":    {with(Options{Certificate: ecCert, PrivateKey: ecKey}, "tcp:127.0.0.1:1"), ErrTPMDevice, "could not open the TPM tcp:127.0.0.1:1"},
-		"wrong-tpm-key": {Options{Certificate: ecCert, PrivateKey: writeTestFile(t, fx.dir, "garbage.key", pemBlockOf(pemTSS2, []byte("junk"))), Getenv: env}, ErrTPMKey, "not a DER SEQUENCE"},
+		"wrong-tpm-key": {Options{Certificate: ecCert, PrivateKey: writeTestFile(t, fx.dir, "garbage.key", pemOf(pemTSS2, []byte("junk"))), Getenv: env}, ErrTPMKey, "not a DER SEQUENCE"},
 	}
 	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			src, err := Open(c.opts)
-			if err == nil {
-				src.Close()
-				t.Fatal("Open succeeded")
-			}
-			if !errors.Is(err, c.sentinel) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err = %v\nwant %v containing %q", err, c.sentinel, c.want)
-			}
-			checkNoSecret(t, err, tpmPassword, wrong)
-		})
+		t.Run(name, func(t *testing.T) { wantOpenError(t, c.opts, c.sentinel, c.want, tpmPassword, wrong) })
 	}
 }
 
@@ -596,7 +565,7 @@ func TestTPMOverTCP(t *testing.T) {
 	fx := newTPMFixture(t, true, []string{keyECOwner, keyP384Persistent})
 	cert, key := fx.files(t, keyP384Persistent)
 	for _, dev := range []string{"tcp:" + fx.tpm.dev.address, "tcp://" + fx.tpm.dev.address} {
-		src := openTPMSource(t, Options{Certificate: cert, PrivateKey: key, TPMKeyPassword: tpmPassword,
+		src := openSource(t, Options{Certificate: cert, PrivateKey: key, TPMKeyPassword: tpmPassword,
 			Getenv: func(k string) string {
 				if k == EnvTPMDevice {
 					return dev
@@ -606,8 +575,4 @@ func TestTPMOverTCP(t *testing.T) {
 		signAllHashes(t, src, fx.keys[keyP384Persistent].cert)
 		checkCreateSession(t, src)
 	}
-}
-
-func pemBlockOf(typ string, der []byte) []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }

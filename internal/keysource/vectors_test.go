@@ -164,8 +164,13 @@ func TestHelperRunVectors(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if strings.HasPrefix(name, "rsa") && !bytes.Equal(sig, captured) {
-					t.Fatalf("%s: RSA signature differs from the helper's", run)
+				switch {
+				case strings.HasPrefix(name, "rsa"):
+					if !bytes.Equal(sig, captured) {
+						t.Fatalf("%s: RSA signature differs from the helper's", run)
+					}
+				case !verifies(leaf.PublicKey, digest[:], sig) || !verifies(leaf.PublicKey, digest[:], captured):
+					t.Fatalf("%s: the ECDSA signature, or the helper's, does not verify over the string to sign", run)
 				}
 			}
 		})
