@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudflare/circl/sign"
 	"github.com/spf13/cobra"
 
-	"github.com/roam-dev/roam/internal/arn"
 	"github.com/roam-dev/roam/internal/loadgen"
 )
 
@@ -120,10 +120,11 @@ func (a *benchArgs) config(cmd *cobra.Command) (loadgen.Config, *loadgen.CreateS
 		return cfg, nil, usageError{fmt.Errorf("--endpoint %q: want a URL such as http://127.0.0.1:8443", a.endpoint)}
 	}
 	endpoint := strings.TrimSuffix(a.endpoint, "/")
-	region, err := a.signingRegion()
-	if err != nil {
+	params := a.params()
+	if _, err := params.SigningRegion(); err != nil {
 		return cfg, nil, err
 	}
+	params.Endpoint = endpoint
 	metricsURL := a.metricsURL
 	switch {
 	case metricsURL == "none":
@@ -135,32 +136,8 @@ func (a *benchArgs) config(cmd *cobra.Command) (loadgen.Config, *loadgen.CreateS
 		Concurrency: a.concurrency, Duration: duration, Requests: a.requests, Rate: a.rate,
 		Warmup: a.warmup, Timeout: a.timeout, InsecureSkipVerify: a.noVerifySSL, MetricsURL: metricsURL,
 	}
-	cs := &loadgen.CreateSession{
-		Endpoint: endpoint, TrustAnchorArn: a.trustAnchorArn, ProfileArn: a.profileArn, RoleArn: a.roleArn,
-		DurationSeconds: a.sessionDuration, RoleSessionName: a.roleSessionName, Region: region,
-		UserAgent: fmt.Sprintf("roam/%s (bench)", Version),
-	}
+	cs := &loadgen.CreateSession{Params: params, UserAgent: fmt.Sprintf("roam/%s (bench)", Version)}
 	return cfg, cs, nil
-}
-
-// signingRegion is --region, else the trust anchor ARN's region, which
-// must be the profile's, as for credential-process.
-func (a *benchArgs) signingRegion() (string, error) {
-	ta, err := arn.Parse(a.trustAnchorArn)
-	if err != nil {
-		return "", fmt.Errorf("failed to parse trust anchor arn: %v", err)
-	}
-	pr, err := arn.Parse(a.profileArn)
-	if err != nil {
-		return "", fmt.Errorf("failed to parse profile arn: %v", err)
-	}
-	if ta.Region != pr.Region {
-		return "", errors.New("trust anchor and profile regions don't match")
-	}
-	if a.region != "" {
-		return a.region, nil
-	}
-	return ta.Region, nil
 }
 
 func (a *benchArgs) run(cmd *cobra.Command, env *Env) error {
@@ -182,7 +159,7 @@ func (a *benchArgs) run(cmd *cobra.Command, env *Env) error {
 		cs.Debug = env.Stderr
 	}
 	cfg.Sign = cs.Signer(a.poolSize)
-	cfg.Label = fmt.Sprintf("CreateSession at %s, %s leaf", cs.Endpoint, keyDescription(id.Certificate.PublicKey))
+	cfg.Label = fmt.Sprintf("CreateSession at %s, %s leaf", cs.Endpoint, keyDescription(id.Signer.Public()))
 	if a.output == "text" {
 		fmt.Fprintf(env.Stderr, "roam bench: %s warmup, then measuring...\n", a.warmup)
 	}
@@ -216,6 +193,8 @@ func keyDescription(pub any) string {
 		return fmt.Sprintf("RSA-%d", k.N.BitLen())
 	case *ecdsa.PublicKey:
 		return "ECDSA " + k.Curve.Params().Name
+	case sign.PublicKey: // ML-DSA, whose certificates crypto/x509 leaves without a PublicKey
+		return k.Scheme().Name()
 	}
 	return fmt.Sprintf("%T", pub)
 }

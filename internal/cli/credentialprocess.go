@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -93,7 +91,7 @@ func (s *sessionFlags) createSessionCached(ctx context.Context, cmd *cobra.Comma
 		debug.Printf("credential cache: hit in %s", pc.Path(key))
 		return key, creds
 	}
-	// A certificate in a plain PEM file is enough to find the cached
+	// A certificate in a plain PEM or DER file is enough to find the cached
 	// credentials: a hit then costs no key parsing at all.
 	if cert := peekCertificate(s.certificate); cert != nil {
 		if _, creds := lookup(cert); creds != nil {
@@ -125,28 +123,20 @@ func (s *sessionFlags) createSessionCached(ctx context.Context, cmd *cobra.Comma
 	return creds, nil
 }
 
-// peekCertificate returns the first certificate of a PEM file named by
-// --certificate, or nil for anything else (standard input, PKCS#11, a
+// peekCertificate returns the first certificate of a PEM or DER file named
+// by --certificate, or nil for anything else (standard input, PKCS#11, a
 // PKCS#12 bundle, the environment).
 func peekCertificate(name string) *x509.Certificate {
 	if name == "" || name == "-" || strings.HasPrefix(name, "pkcs11:") {
 		return nil
 	}
-	data, err := os.ReadFile(name)
+	data, err := readLimitedFile(name)
 	if err != nil {
 		return nil
 	}
-	for rest := data; ; {
-		var block *pem.Block
-		if block, rest = pem.Decode(rest); block == nil {
-			return nil
-		}
-		if block.Type == "CERTIFICATE" {
-			cert, err := x509.ParseCertificate(block.Bytes)
-			if err != nil {
-				return nil
-			}
-			return cert
-		}
+	cert, err := firstCertificate(data, name)
+	if err != nil {
+		return nil
 	}
+	return cert
 }

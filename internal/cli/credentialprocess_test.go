@@ -98,6 +98,8 @@ func TestCredentialProcessCache(t *testing.T) {
 		{"without --cache nothing is reused", now, args(cert, key), 2},
 		{"5 minutes before expiry the cache is stale", now.Add(55 * time.Minute), args(cert, key, "--cache"), 3},
 		{"the refreshed entry is reused", now.Add(56 * time.Minute), args(cert, key, "--cache"), 3},
+		// The certificate file alone finds the entry: a hit reads no key.
+		{"a hit opens no key", now.Add(56 * time.Minute), args(cert, filepath.Join(t.TempDir(), "absent.key"), "--cache"), 3},
 	}
 	for _, s := range steps {
 		run(s.at, s.args)

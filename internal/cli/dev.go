@@ -14,6 +14,7 @@ import (
 
 	"github.com/roam-dev/roam/internal/demo"
 	"github.com/roam-dev/roam/internal/fsutil"
+	"github.com/roam-dev/roam/internal/helper"
 	"github.com/roam-dev/roam/internal/server"
 )
 
@@ -39,7 +40,7 @@ the ~/.aws/config profile that gets credentials through
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
-				home, err := os.UserHomeDir()
+				home, err := helper.HomeDir(env.Getenv)
 				if err != nil {
 					return fmt.Errorf("dev: no home directory; pass --dir: %w", err)
 				}

@@ -143,11 +143,21 @@ func (s *sessionFlags) createSession(ctx context.Context, cmd *cobra.Command, en
 		return nil, err
 	}
 	defer src.Close()
-	id, err := identity(src)
-	if err != nil {
-		return nil, err
+	return s.fetcher(env, src)(ctx)
+}
+
+// fetcher returns a function that calls CreateSession with the identity
+// src holds at the time of each call, so serve and update pick up a
+// rotated certificate at their next refresh.
+func (s *sessionFlags) fetcher(env *Env, src keysource.Source) func(context.Context) (*helper.Credentials, error) {
+	client, params := s.client(env), s.params()
+	return func(ctx context.Context) (*helper.Credentials, error) {
+		id, err := identity(src)
+		if err != nil {
+			return nil, err
+		}
+		return client.CreateSession(ctx, id, params)
 	}
-	return s.client(env).CreateSession(ctx, id, s.params())
 }
 
 // identity reads a key source's certificate, chain and key for one

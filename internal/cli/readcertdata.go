@@ -36,7 +36,9 @@ $ROAM_CERTIFICATE when --certificate is empty, it prints one JSON object
 without a trailing newline: keyType (RSA, EC or the ML-DSA parameter set),
 certificateData (base64 DER, the X-Amz-X509 header), serialNumber (decimal,
 as in the Authorization header) and supportedAlgorithms. For a pkcs11: URI
-or a certificate store selection it lists the matching identity.`,
+it lists every certificate the URI selects, each with its own URI (no key
+or PIN is needed unless the certificates are private); for a certificate
+store selection, the matching identity.`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{annotationHelper: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -45,8 +47,21 @@ or a certificate store selection it lists the matching identity.`,
 				storeName = systemStoreName
 			}
 			fromEnv := certificate == "" && certSelector == "" && storeName == "" && env.Getenv(keysource.EnvCertificate) != ""
-			if strings.HasPrefix(certificate, "pkcs11:") || (certificate == "" && !fromEnv) {
-				// A token or a platform store: list what the key source finds.
+			if strings.HasPrefix(certificate, "pkcs11:") {
+				// A token: list every certificate the URI selects, with
+				// the URI that names it. No key is needed.
+				certs, err := keysource.ListPKCS11Certificates(certificate, pkcs11Lib)
+				if err != nil {
+					return err
+				}
+				entries := make([]helper.IdentityEntry, len(certs))
+				for i, c := range certs {
+					entries[i] = helper.IdentityEntry{Certificate: c.Certificate, URI: c.URI}
+				}
+				return helper.WriteIdentityList(env.Stdout, entries)
+			}
+			if certificate == "" && !fromEnv {
+				// A platform store: list what the key source finds.
 				src, err := keysource.Open(keysource.Options{
 					Certificate: certificate, PrivateKey: certificate, PKCS11Lib: pkcs11Lib,
 					CertSelector: certSelector, SystemStoreName: storeName, Stdin: env.Stdin, Getenv: env.Getenv,

@@ -153,17 +153,13 @@ func runServe(ctx context.Context, cmd *cobra.Command, env *Env, flags *sessionF
 		return err
 	}
 	defer src.Close()
-	client, params := flags.client(env), flags.params()
+	fetch := flags.fetcher(env, src)
 	refresher := helper.NewRefresher(helper.RefresherConfig{
 		Fetch: func(ctx context.Context) (*helper.Credentials, error) {
 			if flags.debug {
 				logger.Printf("Generating credentials")
 			}
-			id, err := identity(src)
-			if err != nil {
-				return nil, err
-			}
-			return client.CreateSession(ctx, id, params)
+			return fetch(ctx)
 		},
 		Now:    env.Now,
 		Logger: logger,

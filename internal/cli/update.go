@@ -60,15 +60,8 @@ func runUpdate(ctx context.Context, cmd *cobra.Command, env *Env, flags *session
 		return err
 	}
 	defer src.Close()
-	client, params := flags.client(env), flags.params()
 	refresher := helper.NewRefresher(helper.RefresherConfig{
-		Fetch: func(ctx context.Context) (*helper.Credentials, error) {
-			id, err := identity(src)
-			if err != nil {
-				return nil, err
-			}
-			return client.CreateSession(ctx, id, params)
-		},
+		Fetch: flags.fetcher(env, src),
 		OnRefresh: func(ctx context.Context, c *helper.Credentials, next time.Time) error {
 			if err := helper.WriteCredentialsFile(ctx, path, profile, c); err != nil {
 				return err

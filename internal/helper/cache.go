@@ -70,7 +70,7 @@ func CacheKey(cert *x509.Certificate, p Params, endpoint string) string {
 // [CacheKey] with the region and endpoint this client would use. It fails
 // as CreateSession would for bad ARNs or endpoints.
 func (c *Client) CacheKey(cert *x509.Certificate, p Params) (string, error) {
-	region, err := p.region()
+	region, err := p.SigningRegion()
 	if err != nil {
 		return "", err
 	}

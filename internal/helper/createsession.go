@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,6 +58,11 @@ type Client struct {
 	// Backoff is the delay before retry n (1-based); nil means exponential
 	// backoff with full jitter, capped at 20 s, like the AWS SDKs.
 	Backoff func(n int) time.Duration
+
+	// defaultHTTP is built once, so serve and update reuse their
+	// connection across refreshes.
+	defaultHTTP     *http.Client
+	defaultHTTPOnce sync.Once
 }
 
 // Credentials are temporary credentials from CreateSession.
@@ -73,10 +79,10 @@ type Credentials struct {
 // Identity is a signing key and its certificates.
 type Identity = sigv4x509.Identity
 
-// Region returns the signing region: the --region flag, else the trust
-// anchor ARN's region. The trust anchor and profile must be in one region,
-// as the official helper requires.
-func (p *Params) region() (string, error) {
+// SigningRegion returns the signing region: the --region flag, else the
+// trust anchor ARN's region. The trust anchor and profile must be in one
+// region, as the official helper requires.
+func (p *Params) SigningRegion() (string, error) {
 	ta, err := arn.Parse(p.TrustAnchorArn)
 	if err != nil {
 		return "", fmt.Errorf("failed to parse trust anchor arn: %v", err)
@@ -143,17 +149,20 @@ func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = http.ProxyFromEnvironment
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.NoVerifySSL} //nolint:gosec // --no-verify-ssl asks for it
-	tr.ForceAttemptHTTP2 = true
-	return &http.Client{Transport: tr}
+	c.defaultHTTPOnce.Do(func() {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.Proxy = http.ProxyFromEnvironment
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.NoVerifySSL} //nolint:gosec // --no-verify-ssl asks for it
+		tr.ForceAttemptHTTP2 = true
+		c.defaultHTTP = &http.Client{Transport: tr}
+	})
+	return c.defaultHTTP
 }
 
 // CreateSession signs and sends a CreateSession request with id, retrying
 // server errors, throttling and transport failures (re-signed each time).
 func (c *Client) CreateSession(ctx context.Context, id Identity, p Params) (*Credentials, error) {
-	region, err := p.region()
+	region, err := p.SigningRegion()
 	if err != nil {
 		return nil, err
 	}
@@ -161,12 +170,6 @@ func (c *Client) CreateSession(ctx context.Context, id Identity, p Params) (*Cre
 	if err != nil {
 		return nil, opError(err)
 	}
-	body, _ := json.Marshal(struct {
-		DurationSeconds int64  `json:"durationSeconds"`
-		RoleSessionName string `json:"roleSessionName,omitempty"`
-	}{p.DurationSeconds, p.RoleSessionName})
-	query := url.Values{"profileArn": {p.ProfileArn}, "roleArn": {p.RoleArn}, "trustAnchorArn": {p.TrustAnchorArn}}.Encode()
-	target := endpoint + "/sessions?" + query
 
 	hc := c.httpClient()
 	invocation := uuid.NewString()
@@ -178,7 +181,7 @@ func (c *Client) CreateSession(ctx context.Context, id Identity, p Params) (*Cre
 				return nil, err
 			}
 		}
-		creds, retry, err := c.attempt(ctx, hc, target, body, id, region, invocation, attempt, attempts)
+		creds, retry, err := c.attempt(ctx, hc, endpoint, &p, id, region, invocation, attempt, attempts)
 		if err == nil {
 			return creds, nil
 		}
@@ -193,16 +196,40 @@ func (c *Client) CreateSession(ctx context.Context, id Identity, p Params) (*Cre
 	return nil, lastErr
 }
 
-// attempt sends one signed request. retry says whether a failure is worth
-// another attempt.
-func (c *Client) attempt(ctx context.Context, hc *http.Client, target string, body []byte, id Identity, region, invocation string, n, max int) (*Credentials, bool, error) {
+// NewCreateSessionRequest returns the unsigned CreateSession request for p
+// against the base URL endpoint, as aws_signing_helper sends attempt n of
+// max of the call with the SDK invocation ID invocation: the three ARNs in
+// the query, durationSeconds (and roleSessionName when set) in the JSON
+// body, and the SDK's Content-Type, Amz-Sdk-Invocation-Id and
+// Amz-Sdk-Request headers. It also returns the body, which the signature
+// covers.
+func NewCreateSessionRequest(ctx context.Context, endpoint string, p *Params, invocation string, n, max int) (*http.Request, []byte, error) {
+	body, err := json.Marshal(struct {
+		DurationSeconds int64  `json:"durationSeconds"`
+		RoleSessionName string `json:"roleSessionName,omitempty"`
+	}{p.DurationSeconds, p.RoleSessionName})
+	if err != nil {
+		return nil, nil, err
+	}
+	query := url.Values{"profileArn": {p.ProfileArn}, "roleArn": {p.RoleArn}, "trustAnchorArn": {p.TrustAnchorArn}}.Encode()
+	target := strings.TrimSuffix(endpoint, "/") + "/sessions?" + query
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return nil, false, opError(err)
+		return nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Amz-Sdk-Invocation-Id", invocation)
 	req.Header.Set("Amz-Sdk-Request", fmt.Sprintf("attempt=%d; max=%d", n, max))
+	return req, body, nil
+}
+
+// attempt sends one signed request. retry says whether a failure is worth
+// another attempt.
+func (c *Client) attempt(ctx context.Context, hc *http.Client, endpoint string, p *Params, id Identity, region, invocation string, n, max int) (*Credentials, bool, error) {
+	req, body, err := NewCreateSessionRequest(ctx, endpoint, p, invocation, n, max)
+	if err != nil {
+		return nil, false, opError(err)
+	}
 	signed, err := sigv4x509.Sign(req, body, id, region, c.Now())
 	if err != nil {
 		return nil, false, err

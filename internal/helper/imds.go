@@ -161,16 +161,13 @@ func newIMDSToken() (string, error) {
 // checkToken answers 401 and returns false unless the request carries a
 // live token; it returns the token's remaining lifetime.
 func (m *IMDS) checkToken(w http.ResponseWriter, r *http.Request) (time.Duration, bool) {
-	token := r.Header.Get(HeaderIMDSToken)
-	msg := "no token provided"
-	if token != "" {
+	if token := r.Header.Get(HeaderIMDSToken); token != "" {
 		now := m.cfg.Now()
 		if exp, ok := m.tokens.lookup(token); ok && !now.After(exp) {
 			return exp.Sub(now), true
 		}
-		msg = "invalid token provided"
 	}
-	plain(w, http.StatusUnauthorized, msg)
+	plain(w, http.StatusUnauthorized, tokenError(r))
 	return 0, false
 }
 
@@ -224,6 +221,7 @@ func (m *IMDS) getCredentials(w http.ResponseWriter, r *http.Request) {
 	plain(w, http.StatusOK, string(doc)+"\n")
 }
 
+// tokenError says why a request's token was refused.
 func tokenError(r *http.Request) string {
 	if r.Header.Get(HeaderIMDSToken) == "" {
 		return "no token provided"

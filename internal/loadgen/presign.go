@@ -3,18 +3,17 @@ package loadgen
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/roam-dev/roam/internal/helper"
 	"github.com/roam-dev/roam/internal/sigv4x509"
 )
 
@@ -47,19 +46,14 @@ func (p *Prepared) request(ctx context.Context) *http.Request {
 // from now.
 type SignFunc func(now time.Time) ([]*Prepared, error)
 
-// CreateSession is the CreateSession call a load replays, built exactly
-// like the credential helper builds it: the three ARNs in the query, a
-// JSON body with durationSeconds (and roleSessionName when set), and the
-// SDK's Content-Type, Amz-Sdk-Invocation-Id and Amz-Sdk-Request headers,
-// signed with SigV4-X509.
+// CreateSession is the CreateSession call a load replays, built by the
+// credential helper's own [helper.NewCreateSessionRequest] and signed with
+// SigV4-X509, as the first attempt of a call.
 type CreateSession struct {
-	// Endpoint is the base URL (scheme, host and an optional path prefix).
-	Endpoint                            string
-	TrustAnchorArn, ProfileArn, RoleArn string
-	DurationSeconds                     int64
-	RoleSessionName                     string
-	// Region is the signing region.
-	Region    string
+	// Params are the call's ARNs, session duration and name, signing
+	// region (default: the trust anchor's) and Endpoint, the base URL
+	// (scheme, host and an optional path prefix).
+	helper.Params
 	Identity  sigv4x509.Identity
 	UserAgent string
 	// Debug, when set, receives the canonical request and string to sign
@@ -75,25 +69,17 @@ func (c *CreateSession) Signer(n int) SignFunc {
 		if n <= 0 {
 			return nil, errors.New("loadgen: the pool needs at least one request")
 		}
-		body, err := json.Marshal(struct {
-			DurationSeconds int64  `json:"durationSeconds"`
-			RoleSessionName string `json:"roleSessionName,omitempty"`
-		}{c.DurationSeconds, c.RoleSessionName})
+		region, err := c.SigningRegion()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("loadgen: %w", err)
 		}
-		query := url.Values{"profileArn": {c.ProfileArn}, "roleArn": {c.RoleArn}, "trustAnchorArn": {c.TrustAnchorArn}}.Encode()
-		target := strings.TrimSuffix(c.Endpoint, "/") + "/sessions?" + query
 		out := make([]*Prepared, n)
 		for i := range out {
-			req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+			req, body, err := helper.NewCreateSessionRequest(context.Background(), c.Endpoint, &c.Params, uuid.NewString(), 1, 3)
 			if err != nil {
 				return nil, fmt.Errorf("loadgen: %w", err)
 			}
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Amz-Sdk-Invocation-Id", uuid.NewString())
-			req.Header.Set("Amz-Sdk-Request", "attempt=1; max=3")
-			signed, err := sigv4x509.Sign(req, body, c.Identity, c.Region, now)
+			signed, err := sigv4x509.Sign(req, body, c.Identity, region, now)
 			if err != nil {
 				return nil, err
 			}

@@ -223,9 +223,13 @@ func (r *runner) work(ctx context.Context, s *schedule, t *tally) {
 			t.fail(transportErrorKind(err), err.Error())
 			continue
 		}
+		var kind string
 		var example []byte
-		if resp.StatusCode != StatusCreated && !t.seen(httpErrorKind(resp)) {
-			example, err = io.ReadAll(io.LimitReader(resp.Body, maxExample))
+		if resp.StatusCode != StatusCreated {
+			kind = httpErrorKind(resp)
+			if !t.seen(kind) {
+				example, err = io.ReadAll(io.LimitReader(resp.Body, maxExample))
+			}
 		}
 		if err == nil {
 			_, err = io.Copy(io.Discard, resp.Body)
@@ -241,8 +245,8 @@ func (r *runner) work(ctx context.Context, s *schedule, t *tally) {
 		}
 		t.hist.Record(clock.Now().Sub(due))
 		t.status(resp.StatusCode)
-		if resp.StatusCode != StatusCreated {
-			t.fail(httpErrorKind(resp), strings.TrimSpace(string(example)))
+		if kind != "" {
+			t.fail(kind, strings.TrimSpace(string(example)))
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roam-dev/roam/internal/helper"
 	"github.com/roam-dev/roam/internal/sigv4x509"
 	"github.com/roam-dev/roam/internal/testpki"
 )
@@ -361,10 +362,12 @@ func TestCreateSessionSigner(t *testing.T) {
 	leaf := testpki.NewCA(t).Leaf(t) // ECDSA P-256
 	var debug strings.Builder
 	cs := &CreateSession{
-		Endpoint: "http://127.0.0.1:8443/prefix/", TrustAnchorArn: "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a",
-		ProfileArn: "arn:aws:rolesanywhere:us-east-1:123456789012:profile/p", RoleArn: "arn:aws:iam::123456789012:role/r",
-		DurationSeconds: 900, RoleSessionName: "bench", Region: "us-east-1", UserAgent: "roam/test (bench)",
-		Identity: sigv4x509.Identity{Signer: leaf.Key, Certificate: leaf.Cert}, Debug: &debug,
+		Params: helper.Params{
+			Endpoint: "http://127.0.0.1:8443/prefix/", TrustAnchorArn: "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a",
+			ProfileArn: "arn:aws:rolesanywhere:us-east-1:123456789012:profile/p", RoleArn: "arn:aws:iam::123456789012:role/r",
+			DurationSeconds: 900, RoleSessionName: "bench", Region: "us-east-1",
+		},
+		UserAgent: "roam/test (bench)", Identity: sigv4x509.Identity{Signer: leaf.Key, Certificate: leaf.Cert}, Debug: &debug,
 	}
 	reqs, err := cs.Signer(3)(epoch)
 	if err != nil {
