@@ -31,8 +31,8 @@ func TestBoto3Operations(t *testing.T) {
 
 	dir := t.TempDir()
 	crlFiles := []string{filepath.Join(dir, "crl1.pem"), filepath.Join(dir, "crl2.pem")}
-	writeFile(t, crlFiles[0], string(makeCRL(t, ca, 1, big.NewInt(1001))), 0o644)
-	writeFile(t, crlFiles[1], string(makeCRL(t, ca, 2, big.NewInt(1001), big.NewInt(1002))), 0o644)
+	writeFile(t, crlFiles[0], string(makeCRL(t, ca, big.NewInt(1001))), 0o644)
+	writeFile(t, crlFiles[1], string(makeCRL(t, ca, big.NewInt(1001), big.NewInt(1002))), 0o644)
 	cfg, _ := json.Marshal(map[string]any{
 		"endpoint": e.url, "region": e.account.Region,
 		"accessKeyId": e.account.RootAccessKeyID, "secretAccessKey": e.account.RootSecretAccessKey,

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math/big"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -83,7 +84,7 @@ func TestCLISubset(t *testing.T) {
 	caPEM := string(testpki.PEM(ca.Cert))
 	dir := t.TempDir()
 	crlFile := filepath.Join(dir, "crl.pem")
-	crlPEM := makeCRL(t, ca, 1, big.NewInt(1001))
+	crlPEM := makeCRL(t, ca, big.NewInt(1001))
 	writeFile(t, crlFile, string(crlPEM), 0o644)
 	role := e.createRole(t, "cli-role")
 
@@ -101,6 +102,9 @@ func TestCLISubset(t *testing.T) {
 			}
 			return
 		}
+		// v is reused across commands: a member this output lacks must not
+		// keep the previous command's value.
+		reflect.ValueOf(v).Elem().SetZero()
 		mustJSON(t, out, v)
 	}
 
@@ -183,10 +187,17 @@ func cliTrustAnchorCommands(t *testing.T, e *env, cli cliRunner, a cliTrustAncho
 		t.Error("enable-trust-anchor: still disabled")
 	}
 	cli(t, &ta, "put-notification-settings", "--trust-anchor-id", a.TrustAnchorID, "--notification-settings", "enabled=false,event=END_ENTITY_CERTIFICATE_EXPIRY")
+	found := false
 	for _, s := range ta.TrustAnchor.NotificationSettings {
-		if s.Event == "END_ENTITY_CERTIFICATE_EXPIRY" && s.Enabled {
-			t.Errorf("put-notification-settings: %+v", ta.TrustAnchor.NotificationSettings)
+		if s.Event == "END_ENTITY_CERTIFICATE_EXPIRY" {
+			found = true
+			if s.Enabled {
+				t.Errorf("put-notification-settings: %+v", ta.TrustAnchor.NotificationSettings)
+			}
 		}
+	}
+	if !found {
+		t.Errorf("put-notification-settings: no END_ENTITY_CERTIFICATE_EXPIRY setting in %+v", ta.TrustAnchor.NotificationSettings)
 	}
 
 }

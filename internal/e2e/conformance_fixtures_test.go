@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"math/big"
 	"net/http"
@@ -17,28 +14,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rolesanywhere"
 	ratypes "github.com/aws/aws-sdk-go-v2/service/rolesanywhere/types"
 
+	"github.com/roam-dev/roam/internal/pki"
 	"github.com/roam-dev/roam/internal/testpki"
 )
 
 // Fixtures shared by the conformance, boto3 and AWS CLI tests.
 
 // makeCRL returns a PEM CRL signed by ca that revokes serials.
-func makeCRL(t testing.TB, ca *testpki.CA, number int64, revoked ...*big.Int) []byte {
+func makeCRL(t testing.TB, ca *testpki.CA, revoked ...*big.Int) []byte {
 	t.Helper()
-	now := time.Now().Truncate(time.Second)
-	tmpl := &x509.RevocationList{
-		Number:     big.NewInt(number),
-		ThisUpdate: now.Add(-time.Hour),
-		NextUpdate: now.Add(24 * time.Hour),
-	}
-	for _, s := range revoked {
-		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: s, RevocationTime: now.Add(-time.Minute)})
-	}
-	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.Cert, ca.Key)
-	if err != nil {
-		t.Fatalf("create CRL: %v", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
+	return pki.EncodeCRL(ca.CRL(t, time.Now(), revoked...).Raw)
 }
 
 // createRole creates an IAM role that trusts Roles Anywhere and returns

@@ -303,13 +303,19 @@ func (v violation) apply(in map[string]any) map[string]any {
 // or enum, integers out of range, blobs and lists of the wrong size, and
 // unions with other than one member.
 func (g *generator) violations(op string, valid map[string]any) []violation {
+	return g.fromInput(op, valid, g.walk)
+}
+
+// fromInput returns what walk collects over op's input shape, starting
+// from the valid input.
+func (g *generator) fromInput(op string, valid map[string]any, walk func(shape string, cur any, path []string, out *[]violation)) []violation {
 	g.t.Helper()
 	in := g.m.Operations[op].Input
 	if in == nil {
 		return nil
 	}
 	var out []violation
-	g.walk(in.Shape, valid, nil, &out)
+	walk(in.Shape, valid, nil, &out)
 	return out
 }
 
@@ -709,14 +715,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // policies) keep it, except that known lists are also sent empty when the
 // model allows that.
 func (g *generator) edges(op string, valid map[string]any) []violation {
-	g.t.Helper()
-	in := g.m.Operations[op].Input
-	if in == nil {
-		return nil
-	}
-	var out []violation
-	g.walkEdges(in.Shape, valid, nil, &out)
-	return out
+	return g.fromInput(op, valid, g.walkEdges)
 }
 
 func (g *generator) walkEdges(shape string, cur any, path []string, out *[]violation) {

@@ -83,8 +83,8 @@ func newConfState(t *testing.T, c *conformance) *confState {
 	r := c.e.setup(t, "conformance-subject", caPEM)
 	return &confState{
 		caPEM:            caPEM,
-		crl1:             makeCRL(t, ca, 1, big.NewInt(1001)),
-		crl2:             makeCRL(t, ca, 2, big.NewInt(1001), big.NewInt(1002)),
+		crl1:             makeCRL(t, ca, big.NewInt(1001)),
+		crl2:             makeCRL(t, ca, big.NewInt(1001), big.NewInt(1002)),
 		role1:            c.e.createRole(t, "conformance-role-1"),
 		role2:            c.e.createRole(t, "conformance-role-2"),
 		subjectID:        c.e.prepareSubject(t, r, ca, "conformance-client"),

@@ -20,26 +20,27 @@ import (
 	"github.com/roam-dev/roam/internal/testpki"
 )
 
-// paginators reads the model's paginators: operation -> result key.
-func paginators(t *testing.T) map[string]string {
+// paginator is one entry of the paginators model.
+type paginator struct {
+	InputToken  string `json:"input_token"`
+	OutputToken string `json:"output_token"`
+	ResultKey   string `json:"result_key"`
+}
+
+// paginators reads the model's paginators, by operation.
+func paginators(t *testing.T) map[string]paginator {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), paginatorsModelFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var p struct {
-		Pagination map[string]struct {
-			ResultKey string `json:"result_key"`
-		} `json:"pagination"`
+		Pagination map[string]paginator `json:"pagination"`
 	}
 	if err := json.Unmarshal(raw, &p); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
-	for op, v := range p.Pagination {
-		out[op] = v.ResultKey
-	}
-	return out
+	return p.Pagination
 }
 
 // page lists one page of op through the SDK and returns the IDs on it
@@ -102,7 +103,7 @@ func TestConformancePaging(t *testing.T) {
 	ctx := context.Background()
 	ca := testpki.NewCA(t, testpki.WithCN("Paging CA"))
 	caPEM := string(testpki.PEM(ca.Cert))
-	crlPEM := makeCRL(t, ca, 1, big.NewInt(7))
+	crlPEM := makeCRL(t, ca, big.NewInt(7))
 	role := e.createRole(t, "paging-role")
 	subjectRes := e.setup(t, "paging-subjects", caPEM)
 	n := 0
@@ -171,7 +172,7 @@ func TestConformancePaging(t *testing.T) {
 	}
 	for _, op := range sortedKeys(pag) {
 		t.Run(op, func(t *testing.T) {
-			k, key := kinds[op], pag[op]
+			k, key := kinds[op], pag[op].ResultKey
 			var created []string
 			for range 7 {
 				created = append(created, k.create(t))

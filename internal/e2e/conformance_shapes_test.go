@@ -441,20 +441,7 @@ func TestConformanceModelFiles(t *testing.T) {
 	if cur.Metadata["protocol"] != "rest-json" || cur.Metadata["signingName"] != "rolesanywhere" {
 		t.Errorf("metadata = %v", cur.Metadata)
 	}
-	var pag struct {
-		Pagination map[string]struct {
-			InputToken  string `json:"input_token"`
-			OutputToken string `json:"output_token"`
-			ResultKey   string `json:"result_key"`
-		} `json:"pagination"`
-	}
-	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), paginatorsModelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &pag); err != nil {
-		t.Fatal(err)
-	}
+	pag := paginators(t)
 	var listOps []string
 	for _, op := range cur.operationNames() {
 		if strings.HasPrefix(op, "List") && op != "ListTagsForResource" {
@@ -462,7 +449,7 @@ func TestConformanceModelFiles(t *testing.T) {
 		}
 	}
 	for _, op := range listOps {
-		p, ok := pag.Pagination[op]
+		p, ok := pag[op]
 		if !ok {
 			t.Errorf("no paginator for %s", op)
 			continue
@@ -472,8 +459,8 @@ func TestConformanceModelFiles(t *testing.T) {
 			t.Errorf("paginator %s = %+v does not fit its output shape", op, p)
 		}
 	}
-	if len(pag.Pagination) != len(listOps) {
-		t.Errorf("%d paginators for %d list operations", len(pag.Pagination), len(listOps))
+	if len(pag) != len(listOps) {
+		t.Errorf("%d paginators for %d list operations", len(pag), len(listOps))
 	}
 }
 

@@ -20,8 +20,9 @@ import (
 // devRun is a running roam dev.
 type devRun struct {
 	cmd    *exec.Cmd
-	stdout *bytes.Buffer
 	banner string
+	// rest receives the output after the banner once stdout closes.
+	rest chan string
 }
 
 func freeAddr(t *testing.T) string {
@@ -48,7 +49,8 @@ func startDev(t *testing.T, dir, addr string) *devRun {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	d := &devRun{cmd: cmd, stdout: &bytes.Buffer{}}
+	t.Cleanup(func() { _ = cmd.Process.Kill() }) // a no-op once stop has run
+	d := &devRun{cmd: cmd, rest: make(chan string, 1)}
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(pipe)
@@ -67,9 +69,11 @@ func startDev(t *testing.T, dir, addr string) *devRun {
 			d.banner += line + "\n"
 			if strings.HasPrefix(line, "Press Ctrl-C") {
 				go func() {
+					var rest strings.Builder
 					for line := range lines {
-						d.stdout.WriteString(line + "\n")
+						rest.WriteString(line + "\n")
 					}
+					d.rest <- rest.String()
 				}()
 				return d
 			}
@@ -86,6 +90,15 @@ func (d *devRun) stop(t *testing.T) {
 	if err := d.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
+	// Read stdout to its end before Wait, which closes the pipe.
+	timeout := time.After(30 * time.Second)
+	var rest string
+	select {
+	case rest = <-d.rest:
+	case <-timeout:
+		_ = d.cmd.Process.Kill()
+		t.Fatal("roam dev did not stop after Ctrl-C")
+	}
 	done := make(chan error, 1)
 	go func() { done <- d.cmd.Wait() }()
 	select {
@@ -93,13 +106,12 @@ func (d *devRun) stop(t *testing.T) {
 		if err != nil {
 			t.Fatalf("roam dev exited with %v after Ctrl-C", err)
 		}
-	case <-time.After(30 * time.Second):
+	case <-timeout:
 		_ = d.cmd.Process.Kill()
-		t.Fatal("roam dev did not stop after Ctrl-C")
+		t.Fatal("roam dev did not exit after closing its output")
 	}
-	time.Sleep(10 * time.Millisecond)
-	if !strings.Contains(d.stdout.String(), "roam dev stopped") {
-		t.Errorf("no goodbye after Ctrl-C: %q", d.stdout.String())
+	if !strings.Contains(rest, "roam dev stopped") {
+		t.Errorf("no goodbye after Ctrl-C: %q", rest)
 	}
 }
 

@@ -105,6 +105,17 @@ var (
 	helperBuild binaryBuild // go build -tags helper: the credential helper alone
 )
 
+// TestMain removes the binaries built for the tests once they have run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, b := range []*binaryBuild{&roamBuild, &helperBuild} {
+		if b.path != "" {
+			os.RemoveAll(filepath.Dir(b.path))
+		}
+	}
+	os.Exit(code)
+}
+
 // roamBinary builds cmd/roam once per test process.
 func roamBinary(tb testing.TB) string { return roamBuild.get(tb) }
 
@@ -135,26 +146,19 @@ func (b *binaryBuild) get(tb testing.TB, flags ...string) string {
 func run(t *testing.T, extraEnv []string, name string, args ...string) (string, error) {
 	t.Helper()
 	home := t.TempDir()
-	cmd := exec.Command(name, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.WaitDelay = 10 * time.Second // the killed process's children may hold its output open
 	cmd.Env = append(cleanEnv(), "HOME="+home, "AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE="+filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "none"))
 	cmd.Env = append(cmd.Env, extraEnv...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	done := make(chan error, 1)
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			return stdout.String(), errors.New(err.Error() + ": " + stderr.String())
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return "", errors.New("timed out: " + stderr.String())
 		}
-	case <-ctx.Done():
-		_ = cmd.Process.Kill()
-		return "", errors.New("timed out: " + stderr.String())
+		return stdout.String(), errors.New(err.Error() + ": " + stderr.String())
 	}
 	return stdout.String(), nil
 }

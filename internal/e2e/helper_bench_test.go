@@ -2,16 +2,10 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/rolesanywhere"
-	ratypes "github.com/aws/aws-sdk-go-v2/service/rolesanywhere/types"
 
 	"github.com/roam-dev/roam/internal/testpki"
 	"github.com/roam-dev/roam/internal/testserver"
@@ -26,13 +20,12 @@ import (
 //
 //	go test ./internal/e2e -run '^$' -bench CredentialProcess -benchtime 50x
 func BenchmarkCredentialProcess(b *testing.B) {
-	admin := benchServer(b)
-	ctx := context.Background()
+	s := testserver.Start(b, testserver.Options{})
 	cacheHome := b.TempDir()
 	environ := append(cleanEnv(), "HOME="+b.TempDir(), "XDG_CACHE_HOME="+cacheHome)
 	ids := map[testpki.KeyType][]string{}
 	for _, kt := range []testpki.KeyType{testpki.RSA2048, testpki.ECP256} {
-		ids[kt] = benchIdentity(b, ctx, admin, kt)
+		ids[kt] = benchIdentity(b, s, kt)
 	}
 	for _, build := range []struct {
 		name string
@@ -70,31 +63,14 @@ func benchExec(b *testing.B, environ []string, name string, args ...string) {
 	}
 }
 
-// benchServer starts a roam server for the benchmark and returns an admin
-// configuration for it.
-func benchServer(b *testing.B) aws.Config { return testserver.Start(b, testserver.Options{}).Config }
-
-// benchIdentity creates a CA, trust anchor, role and profile and a client
-// certificate of key type kt, and returns credential-process's flags.
-func benchIdentity(b *testing.B, ctx context.Context, admin aws.Config, kt testpki.KeyType) []string {
+// benchIdentity registers a new CA of key type kt with s (trust anchor,
+// role and profile), issues it a client certificate, and returns
+// credential-process's flags.
+func benchIdentity(b *testing.B, s *testserver.Server, kt testpki.KeyType) []string {
 	b.Helper()
 	ca := testpki.NewCA(b, testpki.WithKeyType(kt))
 	leaf := ca.Leaf(b, testpki.WithKeyType(kt))
-	ra, iamc := rolesanywhere.NewFromConfig(admin), iam.NewFromConfig(admin)
-	name := "bench-" + string(kt)
-	ta, err := ra.CreateTrustAnchor(ctx, &rolesanywhere.CreateTrustAnchorInput{Name: aws.String(name), Enabled: aws.Bool(true),
-		Source: &ratypes.Source{SourceType: ratypes.TrustAnchorTypeCertificateBundle, SourceData: &ratypes.SourceDataMemberX509CertificateData{Value: string(testpki.PEM(ca.Cert))}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	role, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trustPolicy(*ta.TrustAnchor.TrustAnchorArn))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	prof, err := ra.CreateProfile(ctx, &rolesanywhere.CreateProfileInput{Name: aws.String(name), Enabled: aws.Bool(true), RoleArns: []string{*role.Role.Arn}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := s.Walkthrough(b, "bench-"+string(kt), string(testpki.PEM(ca.Cert)))
 	dir := b.TempDir()
 	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	if err := os.WriteFile(cert, testpki.PEM(leaf.Cert), 0o600); err != nil {
@@ -103,8 +79,6 @@ func benchIdentity(b *testing.B, ctx context.Context, admin aws.Config, kt testp
 	if err := os.WriteFile(key, testpki.KeyPEM(b, leaf.Key), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	return []string{"--certificate", cert, "--private-key", key, "--trust-anchor-arn", *ta.TrustAnchor.TrustAnchorArn,
-		"--profile-arn", *prof.Profile.ProfileArn, "--role-arn", *role.Role.Arn, "--endpoint", *admin.BaseEndpoint}
+	return []string{"--certificate", cert, "--private-key", key, "--trust-anchor-arn", r.TrustAnchorArn,
+		"--profile-arn", r.ProfileArn, "--role-arn", r.RoleArn, "--endpoint", s.URL}
 }
-
-// roamBinaryTB is roamBinary for benchmarks; both share one build.

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,20 +21,6 @@ import (
 	"github.com/roam-dev/roam/internal/session"
 	"github.com/roam-dev/roam/internal/testpki"
 )
-
-func crlPEM(t *testing.T, ca *testpki.CA, serials ...*big.Int) []byte {
-	t.Helper()
-	now := time.Now()
-	tmpl := &x509.RevocationList{Number: big.NewInt(now.UnixNano()), ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(24 * time.Hour)}
-	for _, s := range serials {
-		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: s, RevocationTime: now.Add(-time.Minute)})
-	}
-	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.Cert, ca.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
-}
 
 // TestRevocation: an imported, enabled CRL refuses the certificates it
 // lists, leaf or intermediate, at once; the CA's other certificates keep
@@ -56,7 +41,7 @@ func TestRevocation(t *testing.T) {
 	}
 	mustCreate(revoked)
 
-	imp, err := e.ra.ImportCrl(ctx, &rolesanywhere.ImportCrlInput{Name: aws.String("root-crl"), CrlData: crlPEM(t, root, revoked.Cert.SerialNumber), TrustAnchorArn: aws.String(r.TrustAnchorArn), Enabled: aws.Bool(true)})
+	imp, err := e.ra.ImportCrl(ctx, &rolesanywhere.ImportCrlInput{Name: aws.String("root-crl"), CrlData: makeCRL(t, root, revoked.Cert.SerialNumber), TrustAnchorArn: aws.String(r.TrustAnchorArn), Enabled: aws.Bool(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +75,7 @@ func TestRevocation(t *testing.T) {
 	if status, _, doc := e.do(t, sessionCall{leaf: below, r: r, chain: []*x509.Certificate{inter.Cert}}); status != http.StatusCreated {
 		t.Fatalf("leaf below the intermediate: %d %v", status, doc)
 	}
-	if _, err := e.ra.ImportCrl(ctx, &rolesanywhere.ImportCrlInput{Name: aws.String("intermediates"), CrlData: crlPEM(t, root, inter.Cert.SerialNumber), TrustAnchorArn: aws.String(r.TrustAnchorArn), Enabled: aws.Bool(true)}); err != nil {
+	if _, err := e.ra.ImportCrl(ctx, &rolesanywhere.ImportCrlInput{Name: aws.String("intermediates"), CrlData: makeCRL(t, root, inter.Cert.SerialNumber), TrustAnchorArn: aws.String(r.TrustAnchorArn), Enabled: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
 	if status, _, _ := e.do(t, sessionCall{leaf: below, r: r, chain: []*x509.Certificate{inter.Cert}}); status != http.StatusForbidden {
@@ -113,20 +98,20 @@ func TestImportCrlRefusesForeignCRLs(t *testing.T) {
 		_, err := e.ra.ImportCrl(ctx, &rolesanywhere.ImportCrlInput{Name: aws.String("c"), CrlData: data, TrustAnchorArn: aws.String(r.TrustAnchorArn)})
 		return err
 	}
-	if err := imp(crlPEM(t, other)); apiCodeOf(err) != "ValidationException" || !strings.Contains(err.Error(), "not signed by a certificate of the trust anchor") {
+	if err := imp(makeCRL(t, other)); apiCodeOf(err) != "ValidationException" || !strings.Contains(err.Error(), "not signed by a certificate of the trust anchor") {
 		t.Errorf("foreign CRL: %v", err)
 	}
 	if err := imp([]byte("not a crl")); apiCodeOf(err) != "ValidationException" {
 		t.Errorf("garbage CRL: %v", err)
 	}
-	block, _ := pem.Decode(crlPEM(t, root))
+	block, _ := pem.Decode(makeCRL(t, root))
 	if err := imp(block.Bytes); err != nil {
 		t.Errorf("DER CRL: %v", err)
 	}
-	if err := imp(crlPEM(t, root)); err != nil {
+	if err := imp(makeCRL(t, root)); err != nil {
 		t.Errorf("second CRL: %v", err)
 	}
-	if err := imp(crlPEM(t, root)); apiCodeOf(err) != "ValidationException" || !strings.Contains(err.Error(), "2 CRLs") {
+	if err := imp(makeCRL(t, root)); apiCodeOf(err) != "ValidationException" || !strings.Contains(err.Error(), "2 CRLs") {
 		t.Errorf("third CRL: %v", err)
 	}
 }

@@ -186,7 +186,7 @@ func TestCapturedRequestsAccepted(t *testing.T) {
 	// The PKCS#11 requests carry the helper's chain quirk (the leaf twice
 	// and the token's other certificate): they are refused for their leaf,
 	// a self-signed CA certificate, not for the chain.
-	checkAuditFile(t, &env{dataDir: defaultData}, []string{"leaf.is_ca", "scope.region"})
+	checkAuditFile(t, defaultData, []string{"leaf.is_ca", "scope.region"})
 }
 
 func durationOutOfRange(body []byte) bool {
@@ -214,7 +214,10 @@ func TestMLDSAFixture(t *testing.T) {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(captured.Body)
-		at, _ := sigv4.ParseTime(captured.Header.Get("X-Amz-Date"))
+		at, err := sigv4.ParseTime(captured.Header.Get("X-Amz-Date"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		clk.Set(at)
 		req, _ := http.NewRequest("POST", url+captured.URL.RequestURI(), bytes.NewReader(body))
 		req.Header, req.Host = captured.Header.Clone(), captured.Host
@@ -227,5 +230,5 @@ func TestMLDSAFixture(t *testing.T) {
 			t.Errorf("%s: status %d, want 403 (the leaf is a CA certificate)", run, resp.StatusCode)
 		}
 	}
-	checkAuditFile(t, &env{dataDir: dataDir}, []string{"leaf.is_ca"})
+	checkAuditFile(t, dataDir, []string{"leaf.is_ca"})
 }

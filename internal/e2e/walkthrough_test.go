@@ -149,6 +149,9 @@ func TestWalkthroughBoto3(t *testing.T) {
 			if want := wantArn(e, "boto3-role", c.serialHex); got.Arn != want || got.Account != e.account.ID {
 				t.Fatalf("get_caller_identity = %+v, want Arn %s", got, want)
 			}
+			if want := "arn:aws:iam::" + e.account.ID + ":role/boto3-role"; got.RoleArn != want {
+				t.Errorf("create_role Arn = %s, want %s", got.RoleArn, want)
+			}
 		})
 	}
 }

@@ -73,8 +73,12 @@ func TestHelperDependencies(t *testing.T) {
 		"github.com/roam-dev/roam/internal/session", "github.com/roam-dev/roam/internal/rolesanywhere",
 		"github.com/prometheus/client_golang",
 	}
-	for _, pkg := range []string{"internal/helper", "internal/keysource", "internal/sigv4", "internal/sigv4x509"} {
-		cmd := exec.Command(goTool, "list", "-deps", "-json=ImportPath", "./"+pkg)
+	for _, target := range [][]string{
+		{"./internal/helper"}, {"./internal/keysource"}, {"./internal/sigv4"}, {"./internal/sigv4x509"},
+		{"-tags", "helper", "./cmd/roam"}, // the helper-only binary itself
+	} {
+		pkg := strings.Join(target, " ")
+		cmd := exec.Command(goTool, append([]string{"list", "-deps", "-json=ImportPath"}, target...)...)
 		cmd.Dir = testenv.RepoRoot(t)
 		out, err := cmd.Output()
 		if err != nil {
