@@ -28,6 +28,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/roam-dev/roam/internal/mldsa"
+
 	"github.com/cloudflare/circl/sign"
 	"golang.org/x/crypto/scrypt"
 	"software.sslmate.com/src/go-pkcs12"
@@ -108,7 +110,7 @@ func seedKeys(f *testing.F) []crypto.Signer {
 // seedMLDSA returns PKCS#8 encodings of an ML-DSA key in the seed, expanded
 // and seed+expanded forms, and its parameter set.
 func seedMLDSA(f *testing.F, oid asn1.ObjectIdentifier) [][]byte {
-	scheme := mldsaSchemeFor(oid)
+	scheme := mldsa.Scheme(oid)
 	seed := make([]byte, scheme.SeedSize())
 	rand.Read(seed)
 	_, sk := scheme.DeriveKey(seed)
@@ -238,7 +240,7 @@ func FuzzParsePrivateKey(f *testing.F) {
 			f.Add(sec1, "")
 		}
 	}
-	for _, oid := range []asn1.ObjectIdentifier{oidMLDSA44, oidMLDSA65, oidMLDSA87} {
+	for _, oid := range []asn1.ObjectIdentifier{mldsa.OID44, mldsa.OID65, mldsa.OID87} {
 		for _, der := range seedMLDSA(f, oid) {
 			f.Add(pemOf("PRIVATE KEY", der), "")
 		}
@@ -258,7 +260,7 @@ func FuzzParsePrivateKey(f *testing.F) {
 }
 
 func FuzzMLDSAPrivateKey(f *testing.F) {
-	oids := []asn1.ObjectIdentifier{oidMLDSA44, oidMLDSA65, oidMLDSA87}
+	oids := []asn1.ObjectIdentifier{mldsa.OID44, mldsa.OID65, mldsa.OID87}
 	for i, oid := range oids {
 		for _, der := range seedMLDSA(f, oid) {
 			var info pkcs8Info
@@ -269,7 +271,7 @@ func FuzzMLDSAPrivateKey(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, level uint8, priv []byte) {
-		scheme := mldsaSchemeFor(oids[int(level)%len(oids)])
+		scheme := mldsa.Scheme(oids[int(level)%len(oids)])
 		sk, err := decodeMLDSAPrivateKey(scheme, priv)
 		if err != nil {
 			return

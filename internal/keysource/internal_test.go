@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/roam-dev/roam/internal/mldsa"
+
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/roam-dev/roam/internal/testenv"
@@ -225,8 +227,8 @@ func TestPKCS8WorkLimits(t *testing.T) {
 // circl's key expansion and OpenSSL's fixture, and that it catches the
 // corruptions circl would load without complaint.
 func TestCheckMLDSAExpanded(t *testing.T) {
-	for _, oid := range []asn1.ObjectIdentifier{oidMLDSA44, oidMLDSA65, oidMLDSA87} {
-		scheme := mldsaSchemeFor(oid)
+	for _, oid := range []asn1.ObjectIdentifier{mldsa.OID44, mldsa.OID65, mldsa.OID87} {
+		scheme := mldsa.Scheme(oid)
 		dims := mldsaDimsOf(scheme)
 		t.Run(scheme.Name(), func(t *testing.T) {
 			for range 3 {
@@ -297,7 +299,7 @@ func TestCheckMLDSAExpanded(t *testing.T) {
 		if _, err := asn1.Unmarshal(info.PrivateKey, &both); err != nil {
 			t.Fatal(err)
 		}
-		if err := checkMLDSAExpanded(both.Expanded, mldsaDimsOf(mldsaSchemeFor(oidMLDSA65))); err != nil {
+		if err := checkMLDSAExpanded(both.Expanded, mldsaDimsOf(mldsa.Scheme(mldsa.OID65))); err != nil {
 			t.Fatalf("OpenSSL's expanded key: %v", err)
 		}
 	})

@@ -16,29 +16,9 @@ import (
 	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
 )
 
-// ML-DSA object identifiers (FIPS 204; RFC 9881).
-var (
-	oidMLDSA44 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 17}
-	oidMLDSA65 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 18}
-	oidMLDSA87 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 19}
-)
-
 // mldsaTRSize is the size of tr, the public-key hash inside an expanded
 // ML-DSA private key, which follows the 32-byte rho and 32-byte K.
 const mldsaTRSize = 64
-
-// mldsaSchemeFor returns the ML-DSA parameter set for oid, or nil.
-func mldsaSchemeFor(oid asn1.ObjectIdentifier) sign.Scheme {
-	switch {
-	case oid.Equal(oidMLDSA44):
-		return mldsa44.Scheme()
-	case oid.Equal(oidMLDSA65):
-		return mldsa65.Scheme()
-	case oid.Equal(oidMLDSA87):
-		return mldsa87.Scheme()
-	}
-	return nil
-}
 
 // parseMLDSA builds a signer from a PKCS#8 ML-DSA key. The private key is
 // any of the encodings OpenSSL 3.5 reads (RFC 9881 §6 plus OpenSSL's bare

@@ -12,6 +12,8 @@ import (
 	"encoding/pem"
 	"fmt"
 	"strings"
+
+	"github.com/roam-dev/roam/internal/mldsa"
 )
 
 // pkcs8Info is a PKCS#8 PrivateKeyInfo / OneAsymmetricKey (RFC 5958).
@@ -91,7 +93,7 @@ func parsePKCS8(der []byte, name string) (crypto.Signer, error) {
 	if len(rest) > 0 {
 		return nil, failf(ErrPrivateKey, "%s: trailing data after the PKCS#8 key", name)
 	}
-	if scheme := mldsaSchemeFor(info.Algorithm.Algorithm); scheme != nil {
+	if scheme := mldsa.Scheme(info.Algorithm.Algorithm); scheme != nil {
 		return parseMLDSA(&info, scheme, name)
 	}
 	key, err := x509.ParsePKCS8PrivateKey(der)

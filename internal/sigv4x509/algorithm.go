@@ -7,10 +7,10 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"errors"
 	"fmt"
+
+	"github.com/roam-dev/roam/internal/mldsa"
 
 	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
 	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
@@ -28,13 +28,6 @@ const (
 	// AlgorithmMLDSA: pure ML-DSA-44/65/87 (FIPS 204) over the string to
 	// sign itself, empty context.
 	AlgorithmMLDSA = "AWS4-X509-MLDSA"
-)
-
-// ML-DSA public key algorithm OIDs (RFC 9881 / NIST CSOR).
-var (
-	oidMLDSA44 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 17}
-	oidMLDSA65 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 18}
-	oidMLDSA87 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 19}
 )
 
 // AlgorithmFor returns the signing algorithm for a public key: RSA, ECDSA
@@ -58,36 +51,14 @@ func PublicKey(cert *x509.Certificate) (crypto.PublicKey, error) {
 	if cert.PublicKey != nil {
 		return cert.PublicKey, nil
 	}
-	var spki struct {
-		Algorithm pkix.AlgorithmIdentifier
-		PublicKey asn1.BitString
-	}
-	rest, err := asn1.Unmarshal(cert.RawSubjectPublicKeyInfo, &spki)
+	pub, err := mldsa.PublicKey(cert.RawSubjectPublicKeyInfo)
 	if err != nil {
-		return nil, fmt.Errorf("subject public key info: %w", err)
+		return nil, err
 	}
-	if len(rest) != 0 {
-		return nil, errors.New("subject public key info: trailing data")
+	if pub == nil {
+		return nil, errors.New("unsupported public key algorithm (RSA, ECDSA and ML-DSA are supported)")
 	}
-	oid := spki.Algorithm.Algorithm
-	if !oid.Equal(oidMLDSA44) && !oid.Equal(oidMLDSA65) && !oid.Equal(oidMLDSA87) {
-		return nil, fmt.Errorf("unsupported public key algorithm %v", oid)
-	}
-	if len(spki.Algorithm.Parameters.FullBytes) != 0 {
-		return nil, fmt.Errorf("ML-DSA key algorithm %v must have no parameters", oid)
-	}
-	if spki.PublicKey.BitLength%8 != 0 {
-		return nil, errors.New("ML-DSA public key is not a whole number of bytes")
-	}
-	b := spki.PublicKey.Bytes
-	switch {
-	case oid.Equal(oidMLDSA44):
-		return mldsa44.Scheme().UnmarshalBinaryPublicKey(b)
-	case oid.Equal(oidMLDSA65):
-		return mldsa65.Scheme().UnmarshalBinaryPublicKey(b)
-	default:
-		return mldsa87.Scheme().UnmarshalBinaryPublicKey(b)
-	}
+	return pub, nil
 }
 
 // signStringToSign signs the string to sign with alg: a SHA-256 digest for

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/roam-dev/roam/internal/mldsa"
+
 	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
 
 	"github.com/roam-dev/roam/internal/testenv"
@@ -99,7 +101,7 @@ func readMLDSA65Key(t *testing.T, path string) *mldsa65.PrivateKey {
 	if _, err := asn1.Unmarshal(block.Bytes, &p8); err != nil {
 		t.Fatalf("pkcs8: %v", err)
 	}
-	if !p8.Algorithm.Algorithm.Equal(oidMLDSA65) {
+	if !p8.Algorithm.Algorithm.Equal(mldsa.OID65) {
 		t.Fatalf("algorithm %v is not ML-DSA-65", p8.Algorithm.Algorithm)
 	}
 	key, err := mldsa65FromPrivateKeyField(p8.PrivateKey)

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roam-dev/roam/internal/mldsa"
+
 	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
 	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
 	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
@@ -304,19 +306,19 @@ func mldsaIdentity(t testing.TB, level int) Identity {
 		if err != nil {
 			t.Fatal(err)
 		}
-		signer, pubRaw, oid = sk, pk.Bytes(), oidMLDSA44
+		signer, pubRaw, oid = sk, pk.Bytes(), mldsa.OID44
 	case 65:
 		pk, sk, err := mldsa65.GenerateKey(rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}
-		signer, pubRaw, oid = sk, pk.Bytes(), oidMLDSA65
+		signer, pubRaw, oid = sk, pk.Bytes(), mldsa.OID65
 	case 87:
 		pk, sk, err := mldsa87.GenerateKey(rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}
-		signer, pubRaw, oid = sk, pk.Bytes(), oidMLDSA87
+		signer, pubRaw, oid = sk, pk.Bytes(), mldsa.OID87
 	}
 	ca := testpki.NewCA(t, testpki.WithKeyType(testpki.ECP256))
 	ecdsaWithSHA256 := pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}}
@@ -392,9 +394,9 @@ func TestPublicKey(t *testing.T) {
 		"error/trailing data":     {cert: withSPKI(ml.Certificate, append(append([]byte{}, mlSPKI...), 0)), wantErr: true},
 		"error/truncated":         {cert: withSPKI(ml.Certificate, mlSPKI[:len(mlSPKI)-1]), wantErr: true},
 		"error/unknown algorithm": {cert: withSPKI(rsaLeaf.Cert, mustMarshalSPKI(t, asn1.ObjectIdentifier{1, 2, 3}, nil, []byte{1})), wantErr: true},
-		"error/parameters present": {cert: withSPKI(ml.Certificate, mustMarshalSPKI(t, oidMLDSA65, asn1.NullBytes,
+		"error/parameters present": {cert: withSPKI(ml.Certificate, mustMarshalSPKI(t, mldsa.OID65, asn1.NullBytes,
 			ml.Signer.Public().(*mldsa65.PublicKey).Bytes())), wantErr: true},
-		"error/wrong key size": {cert: withSPKI(ml.Certificate, mustMarshalSPKI(t, oidMLDSA44, nil,
+		"error/wrong key size": {cert: withSPKI(ml.Certificate, mustMarshalSPKI(t, mldsa.OID44, nil,
 			ml.Signer.Public().(*mldsa65.PublicKey).Bytes())), wantErr: true},
 	}
 	for name, tc := range tests {

@@ -7,10 +7,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/roam-dev/roam/internal/mldsa"
+
 	"github.com/cloudflare/circl/sign"
-	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
-	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
-	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
 )
 
 // crypto/x509 (Go 1.26) parses certificates and CRLs that use ML-DSA
@@ -18,32 +17,6 @@ import (
 // UnknownSignatureAlgorithm, and CheckSignatureFrom fails. This file checks
 // such signatures with circl; sigv4x509.PublicKey decodes the same keys for
 // request signatures.
-
-// mldsaAlgorithms maps the ML-DSA algorithm identifiers (RFC 9881), used
-// both for public keys and for signatures, to their parameter sets.
-var mldsaAlgorithms = []struct {
-	oid    asn1.ObjectIdentifier
-	scheme sign.Scheme
-}{
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 17}, mldsa44.Scheme()},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 18}, mldsa65.Scheme()},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 19}, mldsa87.Scheme()},
-}
-
-// mldsaScheme returns the ML-DSA parameter set identified by alg, nil when
-// alg is another algorithm, or an error when alg is ML-DSA with
-// parameters (RFC 9881 requires them to be absent).
-func mldsaScheme(alg pkix.AlgorithmIdentifier) (sign.Scheme, error) {
-	for _, a := range mldsaAlgorithms {
-		if a.oid.Equal(alg.Algorithm) {
-			if len(alg.Parameters.FullBytes) != 0 {
-				return nil, fmt.Errorf("the %s algorithm identifier has parameters; they must be absent", a.scheme.Name())
-			}
-			return a.scheme, nil
-		}
-	}
-	return nil, nil
-}
 
 // signedObject is the outer structure shared by certificates (RFC 5280
 // §4.1) and CRLs (§5.1).
@@ -65,7 +38,7 @@ func mldsaSigned(der []byte) (scheme sign.Scheme, tbs, sig []byte, err error) {
 	if len(rest) != 0 {
 		return nil, nil, nil, errors.New("malformed signed structure: trailing data")
 	}
-	scheme, err = mldsaScheme(s.Algorithm)
+	scheme, err = mldsa.SchemeOf(s.Algorithm)
 	if err != nil || scheme == nil {
 		return nil, nil, nil, err
 	}
@@ -78,29 +51,7 @@ func mldsaSigned(der []byte) (scheme sign.Scheme, tbs, sig []byte, err error) {
 // mldsaPublicKey returns c's ML-DSA public key, a nil key when c holds
 // another kind of key, or an error when the ML-DSA key is malformed.
 func mldsaPublicKey(c *x509.Certificate) (sign.PublicKey, error) {
-	var spki struct {
-		Algorithm pkix.AlgorithmIdentifier
-		PublicKey asn1.BitString
-	}
-	rest, err := asn1.Unmarshal(c.RawSubjectPublicKeyInfo, &spki)
-	if err != nil {
-		return nil, fmt.Errorf("malformed subjectPublicKeyInfo: %v", err)
-	}
-	if len(rest) != 0 {
-		return nil, errors.New("malformed subjectPublicKeyInfo: trailing data")
-	}
-	scheme, err := mldsaScheme(spki.Algorithm)
-	if err != nil || scheme == nil {
-		return nil, err
-	}
-	if spki.PublicKey.BitLength%8 != 0 {
-		return nil, fmt.Errorf("the %s public key is not a whole number of bytes", scheme.Name())
-	}
-	pub, err := scheme.UnmarshalBinaryPublicKey(spki.PublicKey.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("malformed %s public key (%d bytes, want %d): %v", scheme.Name(), len(spki.PublicKey.Bytes), scheme.PublicKeySize(), err)
-	}
-	return pub, nil
+	return mldsa.PublicKey(c.RawSubjectPublicKeyInfo)
 }
 
 // usesMLDSA reports whether c is signed with ML-DSA or holds an ML-DSA
