@@ -3,7 +3,9 @@ package keysource
 import (
 	"bytes"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/binary"
 	"io"
 	"slices"
 	"strings"
@@ -18,7 +20,7 @@ type fileSource struct {
 
 	mu     sync.Mutex
 	cur    *Identity // last successful load
-	raw    *contents // what cur was loaded from
+	sum    [32]byte  // digest of the bytes cur was loaded from (not the key itself)
 	stamps []stamp   // of in.files(), taken just before raw was read
 	closed bool
 }
@@ -45,7 +47,8 @@ func (s *fileSource) current() (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.cur != nil && raw.equal(s.raw) {
+	sum := raw.digest()
+	if s.cur != nil && sum == s.sum {
 		// Touched, or examined too soon after a change to trust the stamps,
 		// but the same bytes: keep what was parsed (and decrypted) from them.
 		s.stamps = stamps
@@ -55,7 +58,7 @@ func (s *fileSource) current() (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.cur, s.raw, s.stamps = id, raw, stamps
+	s.cur, s.sum, s.stamps = id, sum, stamps
 	return id, nil
 }
 
@@ -130,7 +133,6 @@ func (s *fileSource) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	s.password = ""
-	s.raw = nil
 	return nil
 }
 
@@ -164,8 +166,19 @@ func readInputs(in *inputs) (*contents, error) {
 }
 
 // equal reports whether c and o hold the same bytes.
-func (c *contents) equal(o *contents) bool {
-	return o != nil && bytes.Equal(c.cert, o.cert) && bytes.Equal(c.key, o.key) && bytes.Equal(c.chain, o.chain)
+// digest identifies the contents without keeping them: a loaded source
+// holds the parsed key, not a second copy of the key file.
+func (c *contents) digest() [32]byte {
+	h := sha256.New()
+	for _, part := range [][]byte{c.cert, c.key, c.chain} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write(part)
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // loadSoftware parses the certificate, chain and key read from in, in the
